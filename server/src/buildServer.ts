@@ -1,0 +1,83 @@
+import Fastify, { type FastifyInstance } from "fastify";
+import { type VerifiedToken, verifyToken } from "./auth/tokens.ts";
+import type { Config } from "./config.ts";
+import { DocumentRegistry } from "./core/DocumentRegistry.ts";
+import { GroupCommit } from "./core/GroupCommit.ts";
+import { SessionService } from "./core/SessionService.ts";
+import { errorBody, GavelError } from "./errors.ts";
+import { collabPlugin } from "./http/collabPlugin.ts";
+import { healthPlugin } from "./http/healthPlugin.ts";
+import { sessionsPlugin } from "./http/sessionsPlugin.ts";
+import { createMetrics } from "./metrics.ts";
+import type { Store } from "./store/Store.ts";
+
+export interface ServerDeps {
+  readonly store: Store;
+  /** The HS256 key that signs and verifies tokens. */
+  readonly secret: Uint8Array;
+}
+
+export interface GavelServer {
+  readonly app: FastifyInstance;
+  readonly sessions: SessionService;
+  readonly registry: DocumentRegistry;
+  /** Stops accepting, closes sockets, flushes the store and snapshots loaded documents. */
+  close(): Promise<void>;
+}
+
+/** Builds the app without listening and without reading the environment. */
+export async function buildServer(config: Config, deps: ServerDeps): Promise<GavelServer> {
+  const { store, secret } = deps;
+  const app = Fastify({ logger: { level: config.logLevel }, bodyLimit: config.maxMessageBytes });
+  const log = (message: string, error?: unknown) => app.log.error({ err: error }, message);
+  const metrics = createMetrics();
+  const commit = new GroupCommit(store, (seconds, records) => {
+    metrics.appendSeconds.observe(seconds);
+    metrics.appendBatch.observe(records);
+  });
+  const registry = new DocumentRegistry(
+    store,
+    commit,
+    { unloadAfterMs: config.unloadAfterMs, compactEvery: config.compactEvery },
+    { onOutcome: (outcome) => metrics.updates.inc({ outcome }), onError: log },
+  );
+  const sessions = new SessionService(store, commit, registry);
+  const verify = (token: string): Promise<VerifiedToken> => verifyToken(secret, token);
+
+  app.setErrorHandler((error, _request, reply) => {
+    if (error instanceof GavelError) return reply.code(error.status).send(errorBody(error));
+    if (typeof error === "object" && error !== null && "validation" in error) {
+      const message = error instanceof Error ? error.message : "invalid request";
+      return reply.code(400).send({ error: { code: "BAD_REQUEST", message } });
+    }
+    app.log.error({ err: error }, "unhandled error");
+    return reply.code(500).send({ error: { code: "INTERNAL", message: "internal error" } });
+  });
+
+  await app.register(healthPlugin, { store, metrics, documentsLoaded: () => registry.loadedCount });
+  await app.register(sessionsPlugin, { sessions, verify });
+  await app.register(collabPlugin, {
+    registry,
+    sessions,
+    metrics,
+    verify,
+    log,
+    allowedOrigins: config.allowedOrigins,
+    maxMessageBytes: config.maxMessageBytes,
+    limits: {
+      maxBufferedBytes: config.maxBufferedBytes,
+      maxFramesPerSecond: config.maxFramesPerSecond,
+      keepAliveMs: config.keepAliveMs,
+    },
+  });
+
+  return {
+    app,
+    sessions,
+    registry,
+    async close() {
+      await app.close();
+      await registry.closeAll();
+    },
+  };
+}

@@ -1,0 +1,78 @@
+/**
+ * The server's configuration, read from the environment once (in main.ts) and validated here.
+ * Every variable is in the README's configuration table.
+ */
+export type LogLevel = "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
+
+export interface Config {
+  readonly port: number;
+  readonly host: string;
+  readonly dataDir: string;
+  /** Redis URL; when absent the embedded SQLite store in dataDir is used. */
+  readonly redisUrl: string | null;
+  readonly redisPrefix: string;
+  /** HS256 secret; when absent a development secret is created in dataDir. */
+  readonly authSecret: string | null;
+  /** Exact Origin values allowed to open sockets; empty means any. */
+  readonly allowedOrigins: readonly string[];
+  readonly logLevel: LogLevel;
+  readonly maxMessageBytes: number;
+  /** Bytes a connection may have queued for sending before it is closed as a slow consumer. */
+  readonly maxBufferedBytes: number;
+  readonly maxFramesPerSecond: number;
+  readonly unloadAfterMs: number;
+  readonly compactEvery: number;
+  readonly keepAliveMs: number;
+  /** Session created from the WTDC template at start, unless empty. */
+  readonly demoSession: string;
+}
+
+export class ConfigError extends Error {
+  override readonly name = "ConfigError";
+}
+
+const LOG_LEVELS: readonly LogLevel[] = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
+
+export function loadConfig(env: Readonly<Record<string, string | undefined>>): Config {
+  const logLevel = (env.LOG_LEVEL ?? "info") as LogLevel;
+  if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(", ")}`);
+  const authSecret = env.AUTH_SECRET?.trim() || null;
+  if (authSecret !== null && authSecret.length < 32)
+    throw new ConfigError("AUTH_SECRET must be at least 32 characters");
+  return {
+    port: int(env, "PORT", 1234, 0, 65535),
+    host: env.HOST?.trim() || "127.0.0.1",
+    dataDir: env.DATA_DIR?.trim() || "./data",
+    redisUrl: env.REDIS_URL?.trim() || null,
+    redisPrefix: env.REDIS_PREFIX?.trim() || "gavel:",
+    authSecret,
+    allowedOrigins: (env.ALLOWED_ORIGINS ?? "")
+      .split(",")
+      .map((o) => o.trim())
+      .filter(Boolean),
+    logLevel,
+    maxMessageBytes: int(env, "MAX_MESSAGE_BYTES", 1_048_576, 1024, 64 * 1_048_576),
+    maxBufferedBytes: int(env, "MAX_BUFFERED_BYTES", 16 * 1_048_576, 65_536, 1024 * 1_048_576),
+    maxFramesPerSecond: int(env, "MAX_FRAMES_PER_SECOND", 500, 1, 1_000_000),
+    unloadAfterMs: int(env, "UNLOAD_AFTER_MS", 30_000, 0, 86_400_000),
+    compactEvery: int(env, "COMPACT_EVERY", 500, 1, 1_000_000),
+    keepAliveMs: int(env, "KEEPALIVE_MS", 30_000, 100, 3_600_000),
+    demoSession: env.DEMO_SESSION === undefined ? "demo" : env.DEMO_SESSION.trim(),
+  };
+}
+
+function int(
+  env: Readonly<Record<string, string | undefined>>,
+  key: string,
+  fallback: number,
+  min: number,
+  max: number,
+): number {
+  const raw = env[key]?.trim();
+  if (!raw) return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigError(`${key} must be an integer from ${min} to ${max}, got "${raw}"`);
+  }
+  return value;
+}

@@ -1,0 +1,145 @@
+import type { DocName } from "@gavel/model";
+import * as Y from "yjs";
+import type { Store } from "../store/Store.ts";
+import { DocumentHost, type WriteOutcome } from "./DocumentHost.ts";
+import type { GroupCommit } from "./GroupCommit.ts";
+
+export interface RegistryOptions {
+  /** How long a document with no holder stays in memory. */
+  readonly unloadAfterMs: number;
+  /** Snapshot a document after this many updates since its last snapshot. */
+  readonly compactEvery: number;
+}
+
+export interface RegistryEvents {
+  readonly onOutcome: (outcome: WriteOutcome["type"]) => void;
+  readonly onError: (message: string, error: unknown) => void;
+}
+
+/**
+ * Loads documents on demand and unloads them a grace period after their last holder lets go.
+ * A loaded document is only a cache: dropping it never loses anything.
+ */
+export class DocumentRegistry {
+  private readonly hosts = new Map<string, DocumentHost>();
+  private readonly loading = new Map<string, Promise<DocumentHost>>();
+  private readonly holds = new Map<DocumentHost, number>();
+  private readonly unloadTimers = new Map<DocumentHost, NodeJS.Timeout>();
+  private readonly compacting = new Set<DocumentHost>();
+
+  constructor(
+    private readonly store: Store,
+    private readonly commit: GroupCommit,
+    private readonly options: RegistryOptions,
+    private readonly events: RegistryEvents,
+  ) {}
+
+  get loadedCount(): number {
+    return this.hosts.size;
+  }
+
+  isLoaded(name: string): boolean {
+    return this.hosts.has(name);
+  }
+
+  /** Loads (or finds) a document and holds it in memory until `release`. */
+  async acquire(name: DocName): Promise<DocumentHost> {
+    const host = this.hosts.get(name.name) ?? (await this.load(name));
+    this.holds.set(host, (this.holds.get(host) ?? 0) + 1);
+    const timer = this.unloadTimers.get(host);
+    if (timer) {
+      clearTimeout(timer);
+      this.unloadTimers.delete(host);
+    }
+    return host;
+  }
+
+  release(host: DocumentHost): void {
+    const holds = (this.holds.get(host) ?? 1) - 1;
+    this.holds.set(host, holds);
+    if (holds > 0 || this.hosts.get(host.name.name) !== host) return;
+    const timer = setTimeout(() => void this.unload(host), this.options.unloadAfterMs);
+    timer.unref();
+    this.unloadTimers.set(host, timer);
+  }
+
+  async withDocument<T>(name: DocName, use: (host: DocumentHost) => T | Promise<T>): Promise<T> {
+    const host = await this.acquire(name);
+    try {
+      return await use(host);
+    } finally {
+      this.release(host);
+    }
+  }
+
+  private load(name: DocName): Promise<DocumentHost> {
+    const pending = this.loading.get(name.name);
+    if (pending) return pending;
+    const promise = this.readFromStore(name).finally(() => this.loading.delete(name.name));
+    this.loading.set(name.name, promise);
+    return promise;
+  }
+
+  private async readFromStore(name: DocName): Promise<DocumentHost> {
+    const log = await this.store.load(name.name);
+    const host = new DocumentHost(name, this.commit, {
+      onOutcome: this.events.onOutcome,
+      onPersisted: (h) => this.maybeCompact(h),
+      onBroken: (h) => this.evict(h),
+    });
+    for (const update of log.snapshot ? [log.snapshot, ...log.updates] : log.updates) {
+      if (!host.replay(update)) this.events.onError(`skipped an unreadable stored update of ${name.name}`, null);
+    }
+    host.head = log.head;
+    host.updatesSinceSnapshot = log.updates.length;
+    this.hosts.set(name.name, host);
+    return host;
+  }
+
+  private maybeCompact(host: DocumentHost): void {
+    if (host.updatesSinceSnapshot >= this.options.compactEvery) void this.compact(host);
+  }
+
+  /** Snapshots by encoding the document state (never by merging long logs: see DESIGN.md). */
+  private async compact(host: DocumentHost): Promise<void> {
+    if (this.compacting.has(host) || host.head === null || host.updatesSinceSnapshot === 0) return;
+    this.compacting.add(host);
+    const head = host.head;
+    const covered = host.updatesSinceSnapshot;
+    try {
+      await this.store.saveSnapshot(host.name.name, Y.encodeStateAsUpdate(host.doc), head);
+      host.updatesSinceSnapshot -= covered;
+    } catch (error) {
+      this.events.onError(`snapshot of ${host.name.name} failed`, error);
+    } finally {
+      this.compacting.delete(host);
+    }
+  }
+
+  private async unload(host: DocumentHost): Promise<void> {
+    this.unloadTimers.delete(host);
+    if ((this.holds.get(host) ?? 0) > 0 || this.hosts.get(host.name.name) !== host) return;
+    this.hosts.delete(host.name.name);
+    this.holds.delete(host);
+    await this.compact(host);
+    host.destroy();
+  }
+
+  /** Drops a copy that can no longer be trusted; the next acquire reloads it from the store. */
+  private evict(host: DocumentHost): void {
+    if (this.hosts.get(host.name.name) === host) this.hosts.delete(host.name.name);
+  }
+
+  /** Shutdown: waits for appends in flight, snapshots and frees every document. */
+  async closeAll(): Promise<void> {
+    await this.commit.drained();
+    for (const timer of this.unloadTimers.values()) clearTimeout(timer);
+    this.unloadTimers.clear();
+    const hosts = [...this.hosts.values()];
+    this.hosts.clear();
+    for (const host of hosts) {
+      await this.compact(host);
+      host.destroy();
+    }
+  }
+}

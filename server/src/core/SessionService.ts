@@ -1,0 +1,197 @@
+import {
+  type Actor,
+  authorize,
+  clauseDocName,
+  clauseIdsOf,
+  type DocName,
+  indexDocName,
+  isTemplateId,
+  isValidSegment,
+  parseDocName,
+  readClausePlainText,
+  readSectionIndex,
+  type SessionTemplate,
+  TEMPLATES,
+  writeClauseText,
+  writeSectionIndex,
+} from "@gavel/model";
+import * as Y from "yjs";
+import { GavelError } from "../errors.ts";
+import type { SessionRecord, Store, UpdateAuthor } from "../store/Store.ts";
+import type { DocumentRegistry } from "./DocumentRegistry.ts";
+import type { GroupCommit } from "./GroupCommit.ts";
+
+export interface CreateSessionInput {
+  readonly id: string;
+  readonly title: string;
+  readonly template: string;
+}
+
+export interface SessionSummary {
+  readonly id: string;
+  readonly title: string;
+  readonly template: string;
+  readonly createdAt: string;
+  readonly sections: { id: string; title: string; clauses: number }[];
+}
+
+export interface SectionView {
+  readonly session: string;
+  readonly id: string;
+  readonly title: string;
+  readonly clauses: { id: string; number: string; text: string }[];
+}
+
+export const SERVER_AUTHOR: UpdateAuthor = { sub: "server", name: "Gavel", role: "server", delegation: null };
+
+/** Sessions, their sections and the names a client may open. Knows no socket and no SQL. */
+export class SessionService {
+  private readonly cache = new Map<string, SessionRecord>();
+  private readonly creating = new Set<string>();
+
+  constructor(
+    private readonly store: Store,
+    private readonly commit: GroupCommit,
+    private readonly registry: DocumentRegistry,
+  ) {}
+
+  async getSession(id: string): Promise<SessionRecord | null> {
+    const cached = this.cache.get(id);
+    if (cached) return cached;
+    const record = await this.store.getSession(id);
+    if (record) this.cache.set(id, record);
+    return record;
+  }
+
+  /** Creates a session from a template; `actor` null means the server itself (demo). */
+  async createSession(actor: Actor | null, input: CreateSessionInput): Promise<SessionRecord> {
+    if (actor) {
+      const decision = authorize(actor, { type: "createSession" });
+      if (!decision.allowed) throw new GavelError("FORBIDDEN", decision.reason);
+      if (actor.session !== input.id)
+        throw new GavelError("WRONG_SESSION", "the token must be issued for the new session id");
+    }
+    if (!isValidSegment(input.id))
+      throw new GavelError("INVALID_NAME", "session id must match [a-z0-9][a-z0-9-]{0,47}");
+    if (!isTemplateId(input.template)) throw new GavelError("UNKNOWN_TEMPLATE", `unknown template ${input.template}`);
+    if (this.creating.has(input.id) || (await this.getSession(input.id))) throw new GavelError("SESSION_EXISTS");
+    this.creating.add(input.id);
+    try {
+      const template = TEMPLATES[input.template];
+      const author: UpdateAuthor = actor
+        ? { sub: actor.sub, name: actor.name, role: actor.role, delegation: actor.delegation }
+        : SERVER_AUTHOR;
+      await this.seedDocuments(input.id, template, author);
+      const record: SessionRecord = {
+        id: input.id,
+        title: input.title || template.title,
+        template: template.id,
+        createdAt: Date.now(),
+        createdBy: author.sub,
+        sections: template.sections.map((s) => ({ id: s.id, title: s.title })),
+      };
+      if (!(await this.store.createSession(record))) throw new GavelError("SESSION_EXISTS");
+      this.cache.set(record.id, record);
+      return record;
+    } finally {
+      this.creating.delete(input.id);
+    }
+  }
+
+  /** Every document of the session goes to the store in one group commit. */
+  private async seedDocuments(session: string, template: SessionTemplate, author: UpdateAuthor): Promise<void> {
+    const at = Date.now();
+    const appends: Promise<string>[] = [];
+    const createdAt = new Date(at).toISOString();
+    for (const section of template.sections) {
+      const index = new Y.Doc();
+      const entries = section.clauses.map((c) => ({
+        id: c.id,
+        createdAt,
+        createdBy: author.sub,
+        consensus: "open" as const,
+      }));
+      writeSectionIndex(index, { session, section: section.id, title: section.title }, entries);
+      appends.push(this.submit(indexDocName(session, section.id), index, author, at));
+      for (const clause of section.clauses) {
+        const doc = new Y.Doc();
+        writeClauseText(doc, clause.paragraphs);
+        appends.push(this.submit(clauseDocName(session, section.id, clause.id), doc, author, at));
+      }
+    }
+    await Promise.all(appends);
+  }
+
+  private submit(doc: string, ydoc: Y.Doc, author: UpdateAuthor, at: number): Promise<string> {
+    const update = Y.encodeStateAsUpdate(ydoc);
+    ydoc.destroy();
+    return this.commit.submit({ doc, update, author, at });
+  }
+
+  /** The demo session of `npm start`: created once, from the WTDC template. */
+  async ensureSession(id: string, template: string): Promise<boolean> {
+    if (await this.getSession(id)) return false;
+    await this.createSession(null, { id, title: "", template });
+    return true;
+  }
+
+  /**
+   * Turns a client-supplied name into a document the actor may open. A client can never
+   * create a session, section or clause by naming it.
+   */
+  async resolveDocument(actor: Actor, rawName: string): Promise<DocName> {
+    const parsed = parseDocName(rawName);
+    if (!parsed.ok) throw new GavelError("INVALID_NAME", parsed.reason);
+    const name = parsed.value;
+    if (name.session !== actor.session) throw new GavelError("WRONG_SESSION");
+    const session = await this.getSession(name.session);
+    if (!session?.sections.some((s) => s.id === name.section)) {
+      throw new GavelError("UNKNOWN_DOCUMENT", `no section ${name.section} in session ${name.session}`);
+    }
+    if (name.kind === "clause") {
+      const ids = await this.registry.withDocument(this.indexName(name.session, name.section), (h) =>
+        clauseIdsOf(h.doc),
+      );
+      if (!ids.includes(name.clause))
+        throw new GavelError("UNKNOWN_DOCUMENT", `no clause ${name.clause} in ${name.section}`);
+    }
+    return name;
+  }
+
+  async summary(actor: Actor, id: string): Promise<SessionSummary> {
+    const session = await this.sessionFor(actor, id);
+    const sections = [];
+    for (const section of session.sections) {
+      const count = await this.registry.withDocument(this.indexName(id, section.id), (h) => clauseIdsOf(h.doc).length);
+      sections.push({ id: section.id, title: section.title, clauses: count });
+    }
+    const { title, template, createdAt } = session;
+    return { id, title, template, createdAt: new Date(createdAt).toISOString(), sections };
+  }
+
+  async section(actor: Actor, id: string, sectionId: string): Promise<SectionView> {
+    const session = await this.sessionFor(actor, id);
+    const section = session.sections.find((s) => s.id === sectionId);
+    if (!section) throw new GavelError("NOT_FOUND", `no section ${sectionId}`);
+    const index = await this.registry.withDocument(this.indexName(id, sectionId), (h) => readSectionIndex(h.doc));
+    const clauses = [];
+    for (const clause of index.clauses) {
+      const name = parseDocName(clauseDocName(id, sectionId, clause.id));
+      if (!name.ok) continue;
+      const text = await this.registry.withDocument(name.value, (h) => readClausePlainText(h.doc));
+      clauses.push({ id: clause.id, number: clause.number, text });
+    }
+    return { session: id, id: sectionId, title: section.title, clauses };
+  }
+
+  private async sessionFor(actor: Actor, id: string): Promise<SessionRecord> {
+    if (actor.session !== id) throw new GavelError("WRONG_SESSION");
+    const session = await this.getSession(id);
+    if (!session) throw new GavelError("NOT_FOUND", `no session ${id}`);
+    return session;
+  }
+
+  private indexName(session: string, section: string): DocName {
+    return { kind: "index", name: indexDocName(session, section), session, section };
+  }
+}

@@ -1,0 +1,40 @@
+/**
+ * The error catalogue: every refusal the server gives, with a stable code and its HTTP status.
+ * WebSocket refusals use the same codes in notices; close codes live in @gavel/protocol.
+ */
+export const ERRORS = {
+  BAD_REQUEST: { status: 400, message: "the request is malformed" },
+  INVALID_NAME: { status: 400, message: "the name does not match the allowed pattern" },
+  UNKNOWN_TEMPLATE: { status: 400, message: "unknown session template" },
+  TOKEN_MISSING: { status: 401, message: "a bearer token is required" },
+  TOKEN_INVALID: { status: 401, message: "the token is invalid or forged" },
+  TOKEN_EXPIRED: { status: 401, message: "the token has expired" },
+  WRONG_SESSION: { status: 403, message: "the token is for another session" },
+  ORIGIN_NOT_ALLOWED: { status: 403, message: "the Origin is not allowed" },
+  FORBIDDEN: { status: 403, message: "this role may not do that" },
+  READ_ONLY: { status: 403, message: "observers are read-only" },
+  INDEX_READ_ONLY: { status: 403, message: "section indexes are written only by commands" },
+  UNKNOWN_DOCUMENT: { status: 404, message: "no such session, section or clause" },
+  NOT_FOUND: { status: 404, message: "not found" },
+  SESSION_EXISTS: { status: 409, message: "a session with this id exists" },
+  STORE_UNAVAILABLE: { status: 503, message: "the store cannot be reached" },
+} as const;
+
+export type ErrorCode = keyof typeof ERRORS;
+
+export class GavelError extends Error {
+  override readonly name = "GavelError";
+  readonly status: number;
+
+  constructor(
+    readonly code: ErrorCode,
+    detail?: string,
+  ) {
+    super(detail ?? ERRORS[code].message);
+    this.status = ERRORS[code].status;
+  }
+}
+
+export function errorBody(error: GavelError): { error: { code: ErrorCode; message: string } } {
+  return { error: { code: error.code, message: error.message } };
+}

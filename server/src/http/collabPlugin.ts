@@ -1,0 +1,139 @@
+import websocket from "@fastify/websocket";
+import type { Actor, DocName } from "@gavel/model";
+import { encodeMultiplexed } from "@gavel/protocol";
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
+import type { VerifiedToken } from "../auth/tokens.ts";
+import type { DocumentRegistry } from "../core/DocumentRegistry.ts";
+import type { SessionService } from "../core/SessionService.ts";
+import { errorBody, GavelError } from "../errors.ts";
+import type { Metrics } from "../metrics.ts";
+import { attachMultiplexedConnection } from "../transport/multiplexedConnection.ts";
+import { attachPlainConnection } from "../transport/plainConnection.ts";
+import { type GuardLimits, SocketGuard } from "../transport/SocketGuard.ts";
+
+export interface CollabOptions {
+  readonly registry: DocumentRegistry;
+  readonly sessions: SessionService;
+  readonly metrics: Metrics;
+  readonly verify: (token: string) => Promise<VerifiedToken>;
+  readonly allowedOrigins: readonly string[];
+  readonly maxMessageBytes: number;
+  readonly limits: GuardLimits;
+  readonly log: (message: string, error?: unknown) => void;
+}
+
+/** What the upgrade check proved, handed from preValidation to the socket handler. */
+interface Admission {
+  readonly token: VerifiedToken;
+  readonly doc: DocName | null;
+}
+
+interface UpgradeQuery {
+  token?: string;
+  session?: string;
+}
+
+/**
+ * Both WebSocket endpoints. Everything that can refuse a connection (Origin, token, session,
+ * document name) runs before the upgrade and answers with HTTP 4xx.
+ */
+export const collabPlugin: FastifyPluginAsync<CollabOptions> = async (app, options) => {
+  const { registry, sessions, metrics, verify, allowedOrigins, limits, log } = options;
+  const admissions = new WeakMap<FastifyRequest, Admission>();
+  await app.register(websocket, { options: { maxPayload: options.maxMessageBytes } });
+
+  const admit = async (
+    request: FastifyRequest<{ Querystring: UpgradeQuery }>,
+    docName: string | null,
+  ): Promise<Admission> => {
+    const origin = request.headers.origin;
+    if (origin !== undefined && allowedOrigins.length > 0 && !allowedOrigins.includes(origin)) {
+      throw new GavelError("ORIGIN_NOT_ALLOWED", `Origin ${origin} is not allowed`);
+    }
+    const raw = request.query.token;
+    if (!raw) throw new GavelError("TOKEN_MISSING", "a token query parameter is required");
+    const token = await verify(raw);
+    const { session } = request.query;
+    if (session !== undefined && session !== token.actor.session) throw new GavelError("WRONG_SESSION");
+    if (!(await sessions.getSession(token.actor.session))) throw new GavelError("UNKNOWN_DOCUMENT", "no such session");
+    const doc = docName === null ? null : await sessions.resolveDocument(token.actor, docName);
+    return { token, doc };
+  };
+
+  const refuse = (reply: FastifyReply, error: unknown): FastifyReply => {
+    if (error instanceof GavelError) return reply.code(error.status).send(errorBody(error));
+    throw error;
+  };
+
+  const track = (request: FastifyRequest, endpoint: string, actor: Actor, ping: () => void) => {
+    const socket = request.raw.socket;
+    const labels = { endpoint, role: actor.role };
+    metrics.connections.inc(labels);
+    socket.once("close", () => metrics.connections.dec(labels));
+    return ping;
+  };
+
+  app.get<{ Params: { "*": string }; Querystring: UpgradeQuery }>(
+    "/y/*",
+    {
+      websocket: true,
+      preValidation: async (request, reply) => {
+        try {
+          admissions.set(request, await admit(request, decodeURIComponent(request.params["*"])));
+        } catch (error) {
+          return refuse(reply, error);
+        }
+      },
+    },
+    (ws, request) => {
+      const admission = admissions.get(request);
+      if (!admission?.doc) {
+        ws.close(1011, "not admitted");
+        return;
+      }
+      const { actor, expiresAt } = admission.token;
+      const guard = new SocketGuard(
+        ws,
+        limits,
+        metrics,
+        expiresAt,
+        track(request, "plain", actor, () => ws.ping()),
+      );
+      attachPlainConnection(ws, guard, actor, admission.doc, registry, log);
+    },
+  );
+
+  app.get<{ Querystring: UpgradeQuery }>(
+    "/collab",
+    {
+      websocket: true,
+      preValidation: async (request, reply) => {
+        try {
+          admissions.set(request, await admit(request, null));
+        } catch (error) {
+          return refuse(reply, error);
+        }
+      },
+    },
+    (ws, request) => {
+      const admission = admissions.get(request);
+      if (!admission) {
+        ws.close(1011, "not admitted");
+        return;
+      }
+      const { actor, expiresAt } = admission.token;
+      const ping = () => {
+        if (ws.readyState === ws.OPEN) ws.send(encodeMultiplexed.ping());
+      };
+      const guard = new SocketGuard(ws, limits, metrics, expiresAt, track(request, "multiplexed", actor, ping));
+      attachMultiplexedConnection(ws, guard, actor, {
+        registry,
+        sessions,
+        verify,
+        log,
+        maxDocumentsPerSocket: 2000,
+        maxStatelessBytes: 64 * 1024,
+      });
+    },
+  );
+};

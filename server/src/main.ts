@@ -1,0 +1,60 @@
+/**
+ * The one file with side effects: reads the environment, opens the store, listens, and prints
+ * ready-to-use join links in development.
+ */
+import { loadOrCreateDevSecret } from "./auth/devSecret.ts";
+import { secretKey, signToken } from "./auth/tokens.ts";
+import { buildServer } from "./buildServer.ts";
+import { ConfigError, loadConfig } from "./config.ts";
+import { openStore } from "./openStore.ts";
+
+async function main(): Promise<void> {
+  const config = loadConfig(process.env);
+  const dev = config.authSecret === null;
+  const secretText = config.authSecret ?? loadOrCreateDevSecret(config.dataDir).secret;
+  const secret = secretKey(secretText);
+  const { store, kind } = await openStore(config, (error) => console.error("store error:", error));
+  const server = await buildServer(config, { store, secret });
+  const { app } = server;
+
+  if (config.demoSession && (await server.sessions.ensureSession(config.demoSession, "wtdc-action-plan"))) {
+    app.log.info(`created session "${config.demoSession}" from the wtdc-action-plan template`);
+  }
+  const address = await app.listen({ port: config.port, host: config.host });
+  app.log.info(`store: ${kind}${kind === "sqlite" ? ` in ${config.dataDir}` : ""}`);
+
+  if (dev && config.demoSession) {
+    const session = config.demoSession;
+    const people = [
+      { sub: "chair-1", name: "Chair", role: "chair", delegation: null },
+      { sub: "delegate-afr", name: "Delegate of AFR", role: "delegate", delegation: "AFR" },
+      { sub: "observer-1", name: "Observer", role: "observer", delegation: null },
+    ] as const;
+    const lines = [`Development mode (no AUTH_SECRET): join tokens for session "${session}", valid 8 h:`];
+    for (const person of people) {
+      const token = await signToken(secret, { ...person, session }, 8 * 3600);
+      lines.push(`  ${person.role.padEnd(9)} ${address}/?token=${token}`);
+    }
+    lines.push(
+      `  sockets: ${address.replace(/^http/, "ws")}/collab?token=T  and  ${address.replace(/^http/, "ws")}/y/${session}/glossary/c1?token=T`,
+    );
+    console.log(lines.join("\n"));
+  }
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    app.log.info(`${signal}: flushing and closing`);
+    await server.close();
+    await store.close();
+    process.exit(0);
+  };
+  process.on("SIGINT", () => void stop("SIGINT"));
+  process.on("SIGTERM", () => void stop("SIGTERM"));
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof ConfigError ? `configuration error: ${error.message}` : error);
+  process.exit(1);
+});

@@ -1,0 +1,47 @@
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+
+/** Prometheus metrics of one server instance (its own registry: no global state). */
+export function createMetrics() {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  return {
+    registry,
+    connections: new Gauge({
+      name: "gavel_connections",
+      help: "Open WebSocket connections by endpoint and role",
+      labelNames: ["endpoint", "role"] as const,
+      registers: [registry],
+    }),
+    documentsLoaded: new Gauge({
+      name: "gavel_documents_loaded",
+      help: "Documents held in memory",
+      registers: [registry],
+    }),
+    updates: new Counter({
+      name: "gavel_updates_total",
+      help: "Client and server updates by outcome (applied, unchanged, refused, invalid, failed)",
+      labelNames: ["outcome"] as const,
+      registers: [registry],
+    }),
+    closes: new Counter({
+      name: "gavel_connection_closes_total",
+      help: "Connections the server closed, by close code",
+      labelNames: ["code"] as const,
+      registers: [registry],
+    }),
+    appendSeconds: new Histogram({
+      name: "gavel_store_append_seconds",
+      help: "Latency of one group-commit append to the store",
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+      registers: [registry],
+    }),
+    appendBatch: new Histogram({
+      name: "gavel_store_append_batch_records",
+      help: "Records per group-commit append",
+      buckets: [1, 2, 5, 10, 20, 50, 100, 500],
+      registers: [registry],
+    }),
+  };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;

@@ -1,0 +1,224 @@
+import { type Actor, authorize } from "@gavel/model";
+import {
+  CloseCode,
+  type DocumentMessage,
+  decodeInboundFrame,
+  encodeMultiplexed,
+  encodeNotice,
+  MalformedFrameError,
+} from "@gavel/protocol";
+import type { WebSocket } from "ws";
+import * as Y from "yjs";
+import type { VerifiedToken } from "../auth/tokens.ts";
+import type { DocSubscriber, DocumentHost, WriteOutcome } from "../core/DocumentHost.ts";
+import type { DocumentRegistry } from "../core/DocumentRegistry.ts";
+import type { SessionService } from "../core/SessionService.ts";
+import { GavelError } from "../errors.ts";
+import { toBytes } from "./bytes.ts";
+import type { SocketGuard } from "./SocketGuard.ts";
+
+/** One document on a multiplexed socket. */
+type Channel =
+  | { readonly state: "authenticating"; readonly queue: DocumentMessage[] }
+  | { readonly state: "open"; readonly host: DocumentHost; readonly subscriber: DocSubscriber };
+
+export interface MultiplexedDeps {
+  readonly registry: DocumentRegistry;
+  readonly sessions: SessionService;
+  readonly verify: (token: string) => Promise<VerifiedToken>;
+  readonly log: (message: string, error?: unknown) => void;
+  readonly maxDocumentsPerSocket: number;
+  readonly maxStatelessBytes: number;
+}
+
+/** Frames a document may queue while it authenticates; more closes the socket. */
+const MAX_QUEUED = 64;
+
+/**
+ * The multiplexed endpoint: Hocuspocus framing (provider 4.x), many documents per socket,
+ * authentication per document with the identity proven at the upgrade.
+ */
+export function attachMultiplexedConnection(
+  ws: WebSocket,
+  guard: SocketGuard,
+  actor: Actor,
+  deps: MultiplexedDeps,
+): void {
+  const channels = new Map<string, Channel>();
+  let closed = false;
+
+  const open = (address: string, host: DocumentHost): Channel => {
+    const subscriber: DocSubscriber = {
+      actor,
+      sendUpdate: (update) => guard.send(encodeMultiplexed.sync(address, { type: "update", update })),
+      sendAwareness: (update) => guard.send(encodeMultiplexed.awareness(address, update)),
+      documentLost: () => guard.close(CloseCode.internalError, "document reloaded; reconnect"),
+    };
+    host.subscribe(subscriber);
+    return { state: "open", host, subscriber };
+  };
+
+  const authenticate = async (address: string, documentName: string, token: string): Promise<void> => {
+    const queue: DocumentMessage[] = [];
+    channels.set(address, { state: "authenticating", queue });
+    try {
+      const claimed = await deps.verify(token);
+      if (
+        claimed.actor.sub !== actor.sub ||
+        claimed.actor.session !== actor.session ||
+        claimed.actor.role !== actor.role
+      ) {
+        throw new GavelError("FORBIDDEN", "the document token names another identity than the connection's");
+      }
+      const name = await deps.sessions.resolveDocument(actor, documentName);
+      const host = await deps.registry.acquire(name);
+      if (closed) {
+        deps.registry.release(host);
+        return;
+      }
+      const writable = authorize(actor, { type: "write", doc: name.kind }).allowed;
+      guard.send(encodeMultiplexed.authenticated(address, writable ? "read-write" : "readonly"));
+      const channel = open(address, host);
+      channels.set(address, channel);
+      for (const message of queue.splice(0)) safely(() => handle(address, channel, message));
+    } catch (error) {
+      channels.delete(address);
+      const reason = error instanceof GavelError ? `${error.code}: ${error.message}` : "permission-denied";
+      if (!(error instanceof GavelError)) deps.log(`authenticating ${documentName} failed`, error);
+      guard.send(encodeMultiplexed.permissionDenied(address, reason));
+    }
+  };
+
+  const handle = (address: string, channel: Channel, message: DocumentMessage): void => {
+    if (channel.state === "authenticating") {
+      if (channel.queue.length >= MAX_QUEUED) {
+        guard.close(CloseCode.forbidden, "too many frames before authentication");
+        return;
+      }
+      channel.queue.push(message);
+      return;
+    }
+    const { host, subscriber } = channel;
+    switch (message.type) {
+      case "auth":
+        return; // already authenticated (a provider re-created quickly); nothing to do
+      case "syncStep1":
+        guard.send(
+          encodeMultiplexed.sync(address, {
+            type: "syncStep2",
+            update: Y.encodeStateAsUpdate(host.doc, message.stateVector),
+          }),
+        );
+        guard.send(encodeMultiplexed.sync(address, { type: "syncStep1", stateVector: Y.encodeStateVector(host.doc) }));
+        return;
+      case "syncStep2":
+      case "update":
+        void host
+          .receiveUpdate(subscriber, message.update, message.type === "syncStep2")
+          .then((o) => answer(address, o));
+        return;
+      case "awareness":
+        host.receiveAwareness(subscriber, message.update);
+        return;
+      case "queryAwareness": {
+        const states = host.awarenessFor(subscriber);
+        if (states) guard.send(encodeMultiplexed.awareness(address, states));
+        return;
+      }
+      case "stateless":
+        // Reserved for commands (consensus model); answered so that nothing is dropped silently.
+        guard.send(
+          encodeMultiplexed.stateless(
+            address,
+            encodeNotice({
+              type: "refused",
+              doc: host.name.name,
+              code: "BAD_REQUEST",
+              reason: "no commands on this endpoint yet",
+            }),
+          ),
+        );
+        return;
+      case "close":
+        host.unsubscribe(subscriber);
+        deps.registry.release(host);
+        channels.delete(address);
+        return;
+    }
+  };
+
+  /** Sync-status "applied" goes out only after the update is in the store. */
+  const answer = (address: string, outcome: WriteOutcome): void => {
+    switch (outcome.type) {
+      case "applied":
+      case "unchanged":
+        guard.send(encodeMultiplexed.syncStatus(address, true));
+        return;
+      case "refused": {
+        const doc = address.split("\0")[0] ?? address;
+        guard.send(encodeMultiplexed.syncStatus(address, false));
+        guard.send(
+          encodeMultiplexed.stateless(
+            address,
+            encodeNotice({ type: "refused", doc, code: outcome.code, reason: outcome.reason }),
+          ),
+        );
+        return;
+      }
+      case "invalid":
+        guard.close(CloseCode.invalidUpdate, outcome.reason);
+        return;
+      case "failed":
+        guard.close(CloseCode.internalError, outcome.reason);
+        return;
+    }
+  };
+
+  const receive = (data: Uint8Array): void => {
+    const frame = decodeInboundFrame(data, deps.maxStatelessBytes);
+    if (frame.type === "pong") return;
+    const { address, documentName, message } = frame;
+    const channel = channels.get(address);
+    if (channel) {
+      handle(address, channel, message);
+      return;
+    }
+    if (message.type === "auth") {
+      if (channels.size >= deps.maxDocumentsPerSocket) {
+        guard.close(CloseCode.forbidden, "too many documents on one socket");
+        return;
+      }
+      void authenticate(address, documentName, message.token);
+      return;
+    }
+    if (message.type !== "close") {
+      guard.send(encodeMultiplexed.permissionDenied(address, "FORBIDDEN: authenticate this document first"));
+    }
+  };
+
+  /** Anything that cannot be decoded closes this connection, never the process. */
+  const safely = (run: () => void): void => {
+    try {
+      run();
+    } catch (error) {
+      guard.close(CloseCode.malformedFrame, error instanceof MalformedFrameError ? error.message : "malformed frame");
+    }
+  };
+
+  ws.on("message", (data, isBinary) => {
+    if (!isBinary) {
+      guard.close(CloseCode.malformedFrame, "text frames are not part of the protocol");
+      return;
+    }
+    if (guard.admit()) safely(() => receive(toBytes(data)));
+  });
+  ws.on("close", () => {
+    closed = true;
+    for (const channel of channels.values()) {
+      if (channel.state !== "open") continue;
+      channel.host.unsubscribe(channel.subscriber);
+      deps.registry.release(channel.host);
+    }
+    channels.clear();
+  });
+}
