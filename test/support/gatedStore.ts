@@ -1,0 +1,41 @@
+import type { Store } from "@gavel/server";
+
+/**
+ * A real store whose appends can be held back: the test decides when the store "finishes"
+ * writing, to observe what clients are told meanwhile. Everything else goes straight through.
+ */
+export function gatedStore(inner: Store): { store: Store; hold(): void; release(): void; heldAppends(): number } {
+  let gate: Promise<void> | null = null;
+  let open: () => void = () => {};
+  let held = 0;
+  const store: Store = {
+    append: async (records) => {
+      if (gate) {
+        held += 1;
+        await gate;
+      }
+      return inner.append(records);
+    },
+    load: (doc) => inner.load(doc),
+    saveSnapshot: (doc, state, head) => inner.saveSnapshot(doc, state, head),
+    history: (doc) => inner.history(doc),
+    createSession: (s) => inner.createSession(s),
+    getSession: (id) => inner.getSession(id),
+    listSessions: () => inner.listSessions(),
+    ping: () => inner.ping(),
+    close: () => inner.close(),
+  };
+  return {
+    store,
+    hold() {
+      gate = new Promise((resolve) => {
+        open = resolve;
+      });
+    },
+    release() {
+      gate = null;
+      open();
+    },
+    heldAppends: () => held,
+  };
+}
