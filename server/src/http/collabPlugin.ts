@@ -55,9 +55,9 @@ export const collabPlugin: FastifyPluginAsync<CollabOptions> = async (app, optio
     const token = await verify(raw);
     const { session } = request.query;
     if (session !== undefined && session !== token.actor.session) throw new GavelError("WRONG_SESSION");
+    if (docName !== null) return { token, doc: await sessions.resolveDocument(token.actor, docName) };
     if (!(await sessions.getSession(token.actor.session))) throw new GavelError("UNKNOWN_DOCUMENT", "no such session");
-    const doc = docName === null ? null : await sessions.resolveDocument(token.actor, docName);
-    return { token, doc };
+    return { token, doc: null };
   };
 
   const refuse = (reply: FastifyReply, error: unknown): FastifyReply => {

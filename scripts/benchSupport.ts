@@ -1,0 +1,218 @@
+/**
+ * Helpers for scripts/bench.ts: the server as a child process (started, health-checked and
+ * stopped by its own PID), /proc readings of that PID, Prometheus text parsing, a seeded PRNG
+ * and percentiles. Nothing here touches any process but the one it spawned.
+ */
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { setTimeout as delay } from "node:timers/promises";
+
+/** Configuration variables of the server (server/src/config.ts): never inherited from our env. */
+const SERVER_CONFIG_VARS = [
+  "PORT",
+  "HOST",
+  "DATA_DIR",
+  "REDIS_URL",
+  "REDIS_PREFIX",
+  "AUTH_SECRET",
+  "ALLOWED_ORIGINS",
+  "LOG_LEVEL",
+  "MAX_MESSAGE_BYTES",
+  "MAX_BUFFERED_BYTES",
+  "MAX_FRAMES_PER_SECOND",
+  "UNLOAD_AFTER_MS",
+  "COMPACT_EVERY",
+  "KEEPALIVE_MS",
+  "DEMO_SESSION",
+];
+
+const OUTPUT_LIMIT = 256 * 1024;
+
+export interface ServerChild {
+  readonly pid: number;
+  readonly httpUrl: string;
+  readonly wsUrl: string;
+  /** Everything the server printed (stdout and stderr, the last 256 KiB). */
+  output(): string;
+  readonly exited: boolean;
+  /** SIGTERM, then SIGKILL after `graceMs`; resolves with how it ended. */
+  stop(graceMs?: number): Promise<string>;
+  /** SIGKILL, synchronously: for exit handlers. */
+  kill(): void;
+}
+
+export interface StartOptions {
+  readonly cwd: string;
+  readonly port: number;
+  readonly env: Record<string, string>;
+  readonly healthTimeoutMs: number;
+}
+
+/**
+ * Spawns `node --import tsx server/src/main.ts` (so the PID is the server's own), with the
+ * server's configuration taken only from `env`, and waits until GET /healthz answers 200.
+ */
+export async function startServerChild(options: StartOptions): Promise<ServerChild> {
+  const env: Record<string, string> = {};
+  for (const [key, value] of Object.entries(process.env)) {
+    if (value !== undefined && !SERVER_CONFIG_VARS.includes(key)) env[key] = value;
+  }
+  Object.assign(env, options.env, { PORT: String(options.port), HOST: "127.0.0.1" });
+  const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", "server/src/main.ts"], {
+    cwd: options.cwd,
+    env,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  if (child.pid === undefined) throw new Error("the server process could not be spawned");
+  const pid = child.pid;
+  let output = "";
+  const collect = (chunk: Buffer) => {
+    output += chunk.toString();
+    if (output.length > OUTPUT_LIMIT) output = output.slice(-OUTPUT_LIMIT);
+  };
+  child.stdout?.on("data", collect);
+  child.stderr?.on("data", collect);
+  let exitedWith: string | null = null;
+  const exit = new Promise<string>((resolve) => {
+    child.once("exit", (code, signal) => {
+      exitedWith = signal ? `signal ${signal}` : `code ${code}`;
+      resolve(exitedWith);
+    });
+  });
+  child.on("error", (error) => collect(Buffer.from(`spawn error: ${error.message}\n`)));
+
+  const kill = () => {
+    if (exitedWith === null) child.kill("SIGKILL");
+  };
+  const stop = async (graceMs = 5_000): Promise<string> => {
+    if (exitedWith !== null) return exitedWith;
+    child.kill("SIGTERM");
+    const timer = setTimeout(kill, graceMs);
+    const how = await exit;
+    clearTimeout(timer);
+    return how;
+  };
+
+  const httpUrl = `http://127.0.0.1:${options.port}`;
+  const deadline = Date.now() + options.healthTimeoutMs;
+  for (;;) {
+    if (exitedWith !== null) throw new Error(`the server exited during start (${exitedWith}):\n${output}`);
+    try {
+      const response = await fetch(`${httpUrl}/healthz`, { signal: AbortSignal.timeout(1_000) });
+      await response.arrayBuffer();
+      if (response.ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      await stop(1_000);
+      throw new Error(`the server did not answer /healthz within ${options.healthTimeoutMs} ms:\n${output}`);
+    }
+    await delay(100);
+  }
+
+  return {
+    pid,
+    httpUrl,
+    wsUrl: `ws://127.0.0.1:${options.port}`,
+    output: () => output,
+    get exited() {
+      return exitedWith !== null;
+    },
+    stop,
+    kill,
+  };
+}
+
+let ticksPerSecond: number | null = null;
+
+function clockTicks(): number {
+  if (ticksPerSecond === null) {
+    try {
+      ticksPerSecond = Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim()) || 100;
+    } catch {
+      ticksPerSecond = 100;
+    }
+  }
+  return ticksPerSecond;
+}
+
+/** User + system CPU seconds the process has used (/proc/PID/stat utime + stime). */
+export function cpuSecondsOf(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  // The command name may contain spaces: fields are counted after its closing parenthesis.
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  // fields[0] is field 3 (state); utime is field 14, stime field 15.
+  const utime = Number(fields[11]);
+  const stime = Number(fields[12]);
+  return (utime + stime) / clockTicks();
+}
+
+/** Resident set size in bytes (/proc/PID/status VmRSS); 0 when it cannot be read. */
+export function rssBytesOf(pid: number): number {
+  try {
+    const match = /^VmRSS:\s+(\d+)\s+kB/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+    return match?.[1] ? Number(match[1]) * 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** Prometheus samples by their full name with labels, e.g. `gavel_updates_total{outcome="applied"}`. */
+export type Samples = Map<string, number>;
+
+export async function fetchMetrics(httpUrl: string): Promise<Samples> {
+  const response = await fetch(`${httpUrl}/metrics`, { signal: AbortSignal.timeout(5_000) });
+  if (!response.ok) throw new Error(`/metrics answered ${response.status}`);
+  return parseMetrics(await response.text());
+}
+
+export function parseMetrics(text: string): Samples {
+  const samples: Samples = new Map();
+  for (const line of text.split("\n")) {
+    if (line === "" || line.startsWith("#")) continue;
+    const space = line.lastIndexOf(" ");
+    const value = Number(line.slice(space + 1));
+    if (Number.isFinite(value)) samples.set(line.slice(0, space), value);
+  }
+  return samples;
+}
+
+/** after - before for one sample (0 when absent). */
+export function delta(before: Samples, after: Samples, key: string): number {
+  return (after.get(key) ?? 0) - (before.get(key) ?? 0);
+}
+
+/** after - before for every labelled sample of a metric, by its label text; zero deltas omitted. */
+export function labelledDeltas(before: Samples, after: Samples, metric: string): Map<string, number> {
+  const result = new Map<string, number>();
+  for (const key of after.keys()) {
+    if (!key.startsWith(`${metric}{`)) continue;
+    const change = delta(before, after, key);
+    if (change !== 0) result.set(key.slice(metric.length + 1, -1), change);
+  }
+  return result;
+}
+
+/** mulberry32: a small seeded PRNG, uniform in [0, 1). */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Nearest-rank percentile of an ascending array; NaN when empty. */
+export function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  const rank = Math.ceil((p / 100) * sorted.length);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, rank - 1))] ?? Number.NaN;
+}
+
+export function fixed(value: number, digits = 1): string {
+  return Number.isFinite(value) ? value.toFixed(digits) : "n/a";
+}
