@@ -59,7 +59,7 @@ const ONLY = (process.env.BENCH_ONLY ?? "")
 /** Typing rate of one client: one small insert every MIN..MAX ms (uniform, seeded). */
 const MIN_GAP_MS = 100;
 const MAX_GAP_MS = 250;
-const CONNECT_TIMEOUT_MS = 30_000;
+const CONNECT_TIMEOUT_MS = Number(process.env.BENCH_CT ?? 30_000);
 const DRAIN_TIMEOUT_MS = 5_000;
 const RSS_SAMPLE_MS = 500;
 /** Server variables the bench sets beyond port, data dir, secret and log level: none. */
@@ -299,7 +299,7 @@ async function runScenario(scenario: Scenario): Promise<Result> {
           provider.attach();
           providers.push(provider);
           subscribers[docIndex] = (subscribers[docIndex] ?? 0) + 1;
-          return { docIndex, doc, synced: () => provider.isSynced };
+          return { docIndex, doc, synced: () => provider.isSynced, dbg: () => JSON.stringify({ auth: provider.isAuthenticated, unsynced: provider.unsyncedChanges, synced: provider.isSynced, status: socket.status, scope: provider.authorizedScope, text: firstText(doc)?.length }) } as Attachment;
         });
         clients.push({
           index: i,
@@ -318,6 +318,7 @@ async function runScenario(scenario: Scenario): Promise<Result> {
     while (!allSynced()) {
       if (performance.now() > connectDeadline) {
         const missing = clients.flatMap((c) => c.attachments).filter((a) => !a.synced()).length;
+        if (process.env.BENCH_DEBUG) for (const c of clients.slice(0, 2)) for (const a of c.attachments) process.stderr.write(`DEBUG ${(a as unknown as {dbg?: () => string}).dbg?.()}\n`);
         throw new Error(`${missing} client documents not synced within ${CONNECT_TIMEOUT_MS} ms`);
       }
       if (server.exited) throw new Error("the server exited while clients connected");

@@ -65,15 +65,17 @@ export class SessionService {
 
   /** Creates a session from a template; `actor` null means the server itself (demo). */
   async createSession(actor: Actor | null, input: CreateSessionInput): Promise<SessionRecord> {
+    if (!isValidSegment(input.id)) {
+      throw new GavelError("INVALID_NAME", "session id must match [a-z0-9][a-z0-9-]{0,47}");
+    }
+    if (!isTemplateId(input.template)) throw new GavelError("UNKNOWN_TEMPLATE", `unknown template ${input.template}`);
     if (actor) {
       const decision = authorize(actor, { type: "createSession" });
       if (!decision.allowed) throw new GavelError("FORBIDDEN", decision.reason);
-      if (actor.session !== input.id)
+      if (actor.session !== input.id) {
         throw new GavelError("WRONG_SESSION", "the token must be issued for the new session id");
+      }
     }
-    if (!isValidSegment(input.id))
-      throw new GavelError("INVALID_NAME", "session id must match [a-z0-9][a-z0-9-]{0,47}");
-    if (!isTemplateId(input.template)) throw new GavelError("UNKNOWN_TEMPLATE", `unknown template ${input.template}`);
     if (this.creating.has(input.id) || (await this.getSession(input.id))) throw new GavelError("SESSION_EXISTS");
     this.creating.add(input.id);
     try {
