@@ -30,8 +30,8 @@ import {
   mulberry32,
   percentile,
   rssBytesOf,
-  type ServerChild,
   type Samples,
+  type ServerChild,
   startServerChild,
 } from "./benchSupport.ts";
 
@@ -284,9 +284,9 @@ async function runScenario(scenario: Scenario): Promise<Result> {
           },
         });
       } else {
+        // @hocuspocus/provider 4 has no `parameters` option: the token goes in the URL itself.
         const socket = new HocuspocusProviderWebsocket({
-          url: `${server.wsUrl}/collab`,
-          parameters: { token },
+          url: `${server.wsUrl}/collab?token=${encodeURIComponent(token)}`,
           WebSocketPolyfill: ws,
         });
         socket.on("close", ({ event }: { event: { code: number } }) => noteClose(String(event.code)));
@@ -299,7 +299,20 @@ async function runScenario(scenario: Scenario): Promise<Result> {
           provider.attach();
           providers.push(provider);
           subscribers[docIndex] = (subscribers[docIndex] ?? 0) + 1;
-          return { docIndex, doc, synced: () => provider.isSynced, dbg: () => JSON.stringify({ auth: provider.isAuthenticated, unsynced: provider.unsyncedChanges, synced: provider.isSynced, status: socket.status, scope: provider.authorizedScope, text: firstText(doc)?.length }) } as Attachment;
+          return {
+            docIndex,
+            doc,
+            synced: () => provider.isSynced,
+            dbg: () =>
+              JSON.stringify({
+                auth: provider.isAuthenticated,
+                unsynced: provider.unsyncedChanges,
+                synced: provider.isSynced,
+                status: socket.status,
+                scope: provider.authorizedScope,
+                text: firstText(doc)?.length,
+              }),
+          } as Attachment;
         });
         clients.push({
           index: i,
@@ -318,8 +331,13 @@ async function runScenario(scenario: Scenario): Promise<Result> {
     while (!allSynced()) {
       if (performance.now() > connectDeadline) {
         const missing = clients.flatMap((c) => c.attachments).filter((a) => !a.synced()).length;
-        if (process.env.BENCH_DEBUG) for (const c of clients.slice(0, 2)) for (const a of c.attachments) process.stderr.write(`DEBUG ${(a as unknown as {dbg?: () => string}).dbg?.()}\n`);
-        throw new Error(`${missing} client documents not synced within ${CONNECT_TIMEOUT_MS} ms`);
+        if (process.env.BENCH_DEBUG)
+          for (const c of clients.slice(0, 2))
+            for (const a of c.attachments)
+              process.stderr.write(`DEBUG ${(a as unknown as { dbg?: () => string }).dbg?.()}\n`);
+        throw new Error(
+          `${missing} client documents not synced within ${CONNECT_TIMEOUT_MS} ms; closes seen by clients: ${describeMap(clientCloses)}; socket errors: ${clientErrors}`,
+        );
       }
       if (server.exited) throw new Error("the server exited while clients connected");
       await delay(20);
@@ -581,7 +599,7 @@ function method(): string {
     "- **Plain endpoint** (`ws://HOST:PORT/y/<doc>`): stock y-websocket `WebsocketProvider`s (Node `ws`), one provider and one socket per client; client *i* edits clause document *i mod R* of the demo session (documents taken in template order), so every document has N/R clients.",
     "- **Multiplexed endpoint** (`ws://HOST:PORT/collab`): stock `@hocuspocus/provider`: one `HocuspocusProviderWebsocket` per client with all R documents attached; each edit goes to one of the client's documents picked at random.",
     `- **Rate.** Every client makes one small insert (a marker of 5-9 characters) every ${MIN_GAP_MS}-${MAX_GAP_MS} ms, uniformly jittered by a per-client seeded PRNG (mulberry32), with a random start offset: about ${fixed(2000 / (MIN_GAP_MS + MAX_GAP_MS), 1)} edits/s per client, a fast typist's pace of separate keystroke transactions.`,
-    "- **Latency.** The insert goes at the start of the first paragraph's `Y.XmlText` (root `getXmlFragment(\"default\")` → `paragraph` → text), as `~<client>.<seq>~`; the sender records `performance.now()` for the marker just before the insert. Every other client on that document observes its fragment (`observeDeep`, remote transactions only), reads the inserted strings from the text delta and, for each marker found, records now − send time. Percentiles are nearest-rank over all (send, receive) pairs; the expected count is the sum over edits of (clients on that document − 1).",
+    '- **Latency.** The insert goes at the start of the first paragraph\'s `Y.XmlText` (root `getXmlFragment("default")` → `paragraph` → text), as `~<client>.<seq>~`; the sender records `performance.now()` for the marker just before the insert. Every other client on that document observes its fragment (`observeDeep`, remote transactions only), reads the inserted strings from the text delta and, for each marker found, records now − send time. Percentiles are nearest-rank over all (send, receive) pairs; the expected count is the sum over edits of (clients on that document − 1).',
     "- **Server cost.** CPU: utime + stime of the server PID from `/proc/<pid>/stat` at the start and end of the window. RSS: `VmRSS` from `/proc/<pid>/status`, sampled every 500 ms from server start to the end of the window (idle = just after start). Store: the `/metrics` deltas over the window of `gavel_store_append_seconds` (sum/count = mean append latency) and `gavel_store_append_batch_records` (sum/count = mean records per group commit). Closes: `gavel_connection_closes_total` deltas and the close events the clients saw.",
     "- All clients run in the single bench process, on loopback, on the same machine as the server.",
   ].join("\n");
@@ -667,7 +685,9 @@ main().then(
     process.exitCode = code;
     // Everything is destroyed by now; if something still holds the process, say what.
     setTimeout(() => {
-      process.stderr.write(`bench: still running 10 s after finishing: ${process.getActiveResourcesInfo().join(", ")}\n`);
+      process.stderr.write(
+        `bench: still running 10 s after finishing: ${process.getActiveResourcesInfo().join(", ")}\n`,
+      );
       process.exit(code === 0 ? 2 : code);
     }, 10_000).unref();
   },

@@ -47,6 +47,10 @@ describe("restart durability: acknowledged edits survive SIGKILL", () => {
   });
 
   it("with Redis", async () => {
-    await editKillRestart({ DATA_DIR: tempDir("gavel-durable-redis-"), REDIS_URL: await redisUrlForTests(), REDIS_PREFIX: prefix });
+    await editKillRestart({
+      DATA_DIR: tempDir("gavel-durable-redis-"),
+      REDIS_URL: await redisUrlForTests(),
+      REDIS_PREFIX: prefix,
+    });
   });
 });

@@ -14,7 +14,8 @@ describe("document lifecycle, health and metrics", () => {
     await waitUntil(() => t.server.registry.isLoaded(CLAUSE), "loaded");
     const written = clauseText(first.doc);
     // Every one of the 30 edits is in the store before the client leaves.
-    const delegateEdits = async () => (await t.store.history(CLAUSE)).filter((u) => u.author.role === "delegate").length;
+    const delegateEdits = async () =>
+      (await t.store.history(CLAUSE)).filter((u) => u.author.role === "delegate").length;
     await waitUntilAsync(async () => (await delegateEdits()) === 30, "30 edits stored");
     first.provider.destroy();
 

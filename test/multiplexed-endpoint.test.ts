@@ -25,10 +25,13 @@ describe("multiplexed endpoint (@hocuspocus/provider 4.x)", () => {
     expect(a[0]?.authorizedScope).toBe("read-write");
     expect(indexA.document.getArray("order").toArray()).toContain("c3");
 
-    a.forEach((p, i) => typeInto(p.document, `A${i} `));
-    b.forEach((p, i) => typeInto(p.document, ` B${i}`, 5));
+    for (const [i, p] of a.entries()) typeInto(p.document, `A${i} `);
+    for (const [i, p] of b.entries()) typeInto(p.document, ` B${i}`, 5);
     await waitUntil(
-      () => a.every((p, i) => clauseText(p.document) === clauseText(b[i]!.document) && clauseText(p.document).includes(` B${i}`)),
+      () =>
+        a.every(
+          (p, i) => clauseText(p.document) === clauseText(b[i]!.document) && clauseText(p.document).includes(` B${i}`),
+        ),
       "convergence on every clause",
     );
     await waitUntil(() => [...a, ...b].every((p) => p.unsyncedChanges === 0), "all edits acknowledged");

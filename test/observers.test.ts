@@ -9,7 +9,11 @@ import { startTestServer, waitUntil, waitUntilAsync } from "./support/server.ts"
 const CLAUSE = "demo/introduction/c1";
 
 /** A write made on a copy of the server's current text, as a client would send it. */
-async function offlineEdit(t: { store: { load(d: string): Promise<{ snapshot: Uint8Array | null; updates: readonly Uint8Array[] }> } }, name: string, text: string) {
+async function offlineEdit(
+  t: { store: { load(d: string): Promise<{ snapshot: Uint8Array | null; updates: readonly Uint8Array[] }> } },
+  name: string,
+  text: string,
+) {
   const log = await t.store.load(name);
   const doc = new Y.Doc();
   for (const u of log.snapshot ? [log.snapshot, ...log.updates] : log.updates) Y.applyUpdate(doc, u);
@@ -57,7 +61,12 @@ describe("read-only observers and server-written section indexes", () => {
 
     typeInto(observer.document, "OBSERVER WAS HERE ");
     await waitUntil(() => notices.length > 0, "refusal notice");
-    expect(JSON.parse(notices[0]!)).toEqual({ type: "refused", doc: CLAUSE, code: "READ_ONLY", reason: "observers are read-only" });
+    expect(JSON.parse(notices[0]!)).toEqual({
+      type: "refused",
+      doc: CLAUSE,
+      code: "READ_ONLY",
+      reason: "observers are read-only",
+    });
     expect(observer.unsyncedChanges).toBe(1);
 
     typeInto(delegate.document, "sentinel ");

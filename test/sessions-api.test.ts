@@ -36,7 +36,11 @@ describe("sessions over HTTP", () => {
     expect(section.clauses.some((c) => /\[[^\]]+\]\[[^\]]+\]/.test(c.text) || c.text.includes("["))).toBe(true);
 
     // The text over HTTP is the text a stock client syncs.
-    const client = plainClient(t.wsUrl, "wtdc-dg1/implementation/c2", await makeToken("delegate", { session: "wtdc-dg1" }));
+    const client = plainClient(
+      t.wsUrl,
+      "wtdc-dg1/implementation/c2",
+      await makeToken("delegate", { session: "wtdc-dg1" }),
+    );
     await waitUntil(() => client.provider.synced, "synced");
     expect(clauseText(client.doc)).toBe(section.clauses.find((c) => c.id === "c2")?.text);
 
@@ -60,7 +64,9 @@ describe("sessions over HTTP", () => {
   it("unknown sessions and sections are 404 with a stable code", async () => {
     const t = await startTestServer();
     const token = await t.token("chair");
-    const response = await fetch(`${t.httpUrl}/api/sessions/demo/sections/nope`, { headers: { authorization: `Bearer ${token}` } });
+    const response = await fetch(`${t.httpUrl}/api/sessions/demo/sections/nope`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
     expect(response.status).toBe(404);
     expect(((await response.json()) as ApiError).error.code).toBe("NOT_FOUND");
   });

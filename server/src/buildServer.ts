@@ -1,3 +1,4 @@
+import { fileURLToPath } from "node:url";
 import Fastify, { type FastifyInstance } from "fastify";
 import { type VerifiedToken, verifyToken } from "./auth/tokens.ts";
 import type { Config } from "./config.ts";
@@ -5,6 +6,7 @@ import { DocumentRegistry } from "./core/DocumentRegistry.ts";
 import { GroupCommit } from "./core/GroupCommit.ts";
 import { SessionService } from "./core/SessionService.ts";
 import { errorBody, GavelError } from "./errors.ts";
+import { clientPlugin } from "./http/clientPlugin.ts";
 import { collabPlugin } from "./http/collabPlugin.ts";
 import { healthPlugin } from "./http/healthPlugin.ts";
 import { sessionsPlugin } from "./http/sessionsPlugin.ts";
@@ -54,6 +56,7 @@ export async function buildServer(config: Config, deps: ServerDeps): Promise<Gav
     return reply.code(500).send({ error: { code: "INTERNAL", message: "internal error" } });
   });
 
+  await app.register(clientPlugin, { indexHtml: fileURLToPath(new URL("../../client/index.html", import.meta.url)) });
   await app.register(healthPlugin, { store, metrics, documentsLoaded: () => registry.loadedCount });
   await app.register(sessionsPlugin, { sessions, verify });
   await app.register(collabPlugin, {

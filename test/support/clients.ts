@@ -6,7 +6,11 @@ import { WebsocketProvider } from "y-websocket";
 import * as Y from "yjs";
 
 /** A stock y-websocket provider on the plain endpoint; destroyed when the test finishes. */
-export function plainClient(wsUrl: string, docName: string, token: string): { doc: Y.Doc; provider: WebsocketProvider } {
+export function plainClient(
+  wsUrl: string,
+  docName: string,
+  token: string,
+): { doc: Y.Doc; provider: WebsocketProvider } {
   const doc = new Y.Doc();
   const provider = new WebsocketProvider(`${wsUrl}/y`, docName, doc, {
     params: { token },
@@ -55,7 +59,10 @@ export function typeInto(doc: Y.Doc, text: string, at = 0): void {
  * Tries a WebSocket upgrade and reports the HTTP status: 101 when the socket opened, else the
  * refusal's status and body.
  */
-export function upgradeResult(url: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string }> {
+export function upgradeResult(
+  url: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(url, { headers });
     ws.on("open", () => {

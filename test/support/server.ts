@@ -1,7 +1,16 @@
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import type { Role } from "@gavel/model";
-import { type Config, type GavelServer, type Store, buildServer, loadConfig, openSqliteStore, secretKey, signToken } from "@gavel/server";
+import {
+  buildServer,
+  type Config,
+  type GavelServer,
+  loadConfig,
+  openSqliteStore,
+  type Store,
+  secretKey,
+  signToken,
+} from "@gavel/server";
 import { onTestFinished } from "vitest";
 import { tempDir } from "./tmp.ts";
 
@@ -12,7 +21,10 @@ export interface TestServer {
   readonly store: Store;
   readonly httpUrl: string;
   readonly wsUrl: string;
-  token(role: Role, options?: { name?: string; delegation?: string | null; session?: string; ttl?: number; sub?: string }): Promise<string>;
+  token(
+    role: Role,
+    options?: { name?: string; delegation?: string | null; session?: string; ttl?: number; sub?: string },
+  ): Promise<string>;
   close(): Promise<void>;
 }
 

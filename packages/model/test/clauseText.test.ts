@@ -28,14 +28,21 @@ describe("writeClauseText / readClausePlainText", () => {
   });
 
   it("renders a bracketed run with literal square brackets", () => {
-    expect(
-      render([[{ text: "States " }, { text: "may", bracket: shall }, { text: " act." }]]),
-    ).toBe("States [may] act.");
+    expect(render([[{ text: "States " }, { text: "may", bracket: shall }, { text: " act." }]])).toBe(
+      "States [may] act.",
+    );
   });
 
   it("renders adjacent alternatives as two bracket pairs", () => {
     expect(
-      render([[{ text: "Offices " }, { text: "shall", bracket: shall }, { text: "should", bracket: should }, { text: " act." }]]),
+      render([
+        [
+          { text: "Offices " },
+          { text: "shall", bracket: shall },
+          { text: "should", bracket: should },
+          { text: " act." },
+        ],
+      ]),
     ).toBe("Offices [shall][should] act.");
   });
 
@@ -46,7 +53,14 @@ describe("writeClauseText / readClausePlainText", () => {
   });
 
   it("closes a bracket that ends its paragraph", () => {
-    expect(render([[{ text: "end ", italic: true }, { text: "open", bracket: shall }]])).toBe("end [open]");
+    expect(
+      render([
+        [
+          { text: "end ", italic: true },
+          { text: "open", bracket: shall },
+        ],
+      ]),
+    ).toBe("end [open]");
   });
 
   it("adds no characters for bold and italic runs", () => {
@@ -61,7 +75,13 @@ describe("writeClauseText / readClausePlainText", () => {
 
   it("stores marks as formatting attributes named after the mark", () => {
     const doc = new Y.Doc();
-    writeClauseText(doc, [[{ text: "B", bold: true }, { text: "I", italic: true }, { text: "x", bracket: should }]]);
+    writeClauseText(doc, [
+      [
+        { text: "B", bold: true },
+        { text: "I", italic: true },
+        { text: "x", bracket: should },
+      ],
+    ]);
     const paragraph = doc.getXmlFragment(CLAUSE_FRAGMENT).get(0);
     expect(paragraph).toBeInstanceOf(Y.XmlElement);
     const text = (paragraph as Y.XmlElement).get(0);

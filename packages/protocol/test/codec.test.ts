@@ -261,7 +261,10 @@ describe("decodeInboundFrame (multiplexed, client -> server)", () => {
       expect(outcomeOf(() => decodeMux(frame))).toBe("value");
       for (let cut = 0; cut < frame.length; cut++) {
         const prefix = frame.slice(0, cut);
-        expect(outcomeOf(() => decodeMux(prefix)), `cut at ${cut} of ${frame.length}`).toBe("malformed");
+        expect(
+          outcomeOf(() => decodeMux(prefix)),
+          `cut at ${cut} of ${frame.length}`,
+        ).toBe("malformed");
       }
     });
 
@@ -273,7 +276,10 @@ describe("decodeInboundFrame (multiplexed, client -> server)", () => {
         if (cut === withoutVersionLength) {
           expect(decodeMux(prefix)).toMatchObject({ message: { type: "auth", token: "tok", providerVersion: null } });
         } else {
-          expect(outcomeOf(() => decodeMux(prefix)), `cut at ${cut}`).toBe("malformed");
+          expect(
+            outcomeOf(() => decodeMux(prefix)),
+            `cut at ${cut}`,
+          ).toBe("malformed");
         }
       }
     });
@@ -281,7 +287,10 @@ describe("decodeInboundFrame (multiplexed, client -> server)", () => {
     it("also fails cleanly when the truncated frame is a view on a larger buffer", () => {
       const frame = provider.update(address, update);
       for (let cut = 0; cut < frame.length; cut++) {
-        expect(outcomeOf(() => decodeMux(frame.subarray(0, cut))), `cut at ${cut}`).toBe("malformed");
+        expect(
+          outcomeOf(() => decodeMux(frame.subarray(0, cut))),
+          `cut at ${cut}`,
+        ).toBe("malformed");
       }
     });
 
@@ -458,7 +467,10 @@ describe("decodePlainFrame (y-websocket, client -> server)", () => {
     ];
     for (const frame of frames) {
       for (let cut = 0; cut < frame.length; cut++) {
-        expect(outcomeOf(() => decodePlainFrame(frame.slice(0, cut))), `cut at ${cut}`).toBe("malformed");
+        expect(
+          outcomeOf(() => decodePlainFrame(frame.slice(0, cut))),
+          `cut at ${cut}`,
+        ).toBe("malformed");
       }
     }
   });
