@@ -22,7 +22,7 @@ import { WebsocketProvider } from "y-websocket";
 import * as Y from "yjs";
 import { freePort } from "../test/support/redis.ts";
 import {
-  cpuSecondsOf,
+  cpuTimesOf,
   delta,
   fetchMetrics,
   fixed,
@@ -61,6 +61,7 @@ const MIN_GAP_MS = 100;
 const MAX_GAP_MS = 250;
 const CONNECT_TIMEOUT_MS = Number(process.env.BENCH_CT ?? 30_000);
 const DRAIN_TIMEOUT_MS = 5_000;
+const IDLE_MS = Number(process.env.BENCH_IDLE_MS ?? 2_000);
 const RSS_SAMPLE_MS = 500;
 /** Server variables the bench sets beyond port, data dir, secret and log level: none. */
 const SERVER_OVERRIDES: Record<string, string> = {};
@@ -119,6 +120,10 @@ interface Result {
   readonly latencies: readonly number[];
   readonly windowSeconds: number;
   readonly serverCpuSeconds: number;
+  /** Of which in the kernel (system time). */
+  readonly serverSystemSeconds: number;
+  /** Server CPU with every client connected and nobody typing, % of one core. */
+  readonly idleCpuPercent: number;
   readonly baselineRssMb: number;
   readonly peakRssMb: number;
   readonly appendCount: number;
@@ -343,11 +348,22 @@ async function runScenario(scenario: Scenario): Promise<Result> {
       await delay(20);
     }
     const connectMs = performance.now() - connectStart;
-    process.stdout.write(`[${scenario.id}] all synced in ${fixed(connectMs, 0)} ms; typing for ${SECONDS} s\n`);
+    // Idle cost: everyone connected, nobody typing.
+    const idleBefore = cpuTimesOf(pid);
+    const idleStart = performance.now();
+    await delay(IDLE_MS);
+    const idleAfter = cpuTimesOf(pid);
+    const idleCpuPercent =
+      ((idleAfter.user + idleAfter.system - idleBefore.user - idleBefore.system) /
+        ((performance.now() - idleStart) / 1000)) *
+      100;
+    process.stdout.write(
+      `[${scenario.id}] all synced in ${fixed(connectMs, 0)} ms; idle server CPU ${fixed(idleCpuPercent)} % (sys ${fixed(idleAfter.system - idleBefore.system, 2)} s); typing for ${SECONDS} s\n`,
+    );
 
     // The measured window: typing, then draining until every expected receipt arrived.
     const metricsBefore = await fetchMetrics(server.httpUrl);
-    const cpuBefore = cpuSecondsOf(pid);
+    const cpuBefore = cpuTimesOf(pid);
     const benchCpuBefore = process.cpuUsage();
     const loopDelay = monitorEventLoopDelay({ resolution: 10 });
     loopDelay.enable();
@@ -390,7 +406,8 @@ async function runScenario(scenario: Scenario): Promise<Result> {
     const windowSeconds = (performance.now() - windowStart) / 1000;
     loopDelay.disable();
     const benchCpu = process.cpuUsage(benchCpuBefore);
-    const cpuAfter = cpuSecondsOf(pid);
+    const cpuAfter = cpuTimesOf(pid);
+    process.stdout.write(`[${scenario.id}] window: server user ${fixed(cpuAfter.user - cpuBefore.user, 2)} s, sys ${fixed(cpuAfter.system - cpuBefore.system, 2)} s\n`);
     const metricsAfter = await fetchMetrics(server.httpUrl);
     active = false;
 
@@ -405,7 +422,9 @@ async function runScenario(scenario: Scenario): Promise<Result> {
       receipts,
       latencies: latencies.sort((a, b) => a - b),
       windowSeconds,
-      serverCpuSeconds: cpuAfter - cpuBefore,
+      serverCpuSeconds: cpuAfter.user + cpuAfter.system - cpuBefore.user - cpuBefore.system,
+      serverSystemSeconds: cpuAfter.system - cpuBefore.system,
+      idleCpuPercent,
       baselineRssMb: baselineRss / 1_048_576,
       peakRssMb: peakRss / 1_048_576,
       ...result,

@@ -58,7 +58,9 @@ export async function startServerChild(options: StartOptions): Promise<ServerChi
     if (value !== undefined && !SERVER_CONFIG_VARS.includes(key)) env[key] = value;
   }
   Object.assign(env, options.env, { PORT: String(options.port), HOST: "127.0.0.1" });
-  const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", "server/src/main.ts"], {
+  // BENCH_NODE_ARGS: extra Node flags for the server (e.g. --cpu-prof), for investigating.
+  const nodeArgs = (process.env.BENCH_NODE_ARGS ?? "").split(" ").filter(Boolean);
+  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, "--import", "tsx", "server/src/main.ts"], {
     cwd: options.cwd,
     env,
     stdio: ["ignore", "pipe", "pipe"],
@@ -137,15 +139,18 @@ function clockTicks(): number {
   return ticksPerSecond;
 }
 
-/** User + system CPU seconds the process has used (/proc/PID/stat utime + stime). */
-export function cpuSecondsOf(pid: number): number {
+export interface CpuTimes {
+  readonly user: number;
+  readonly system: number;
+}
+
+/** User and system CPU seconds the process has used (/proc/PID/stat utime, stime). */
+export function cpuTimesOf(pid: number): CpuTimes {
   const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
   // The command name may contain spaces: fields are counted after its closing parenthesis.
   const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
   // fields[0] is field 3 (state); utime is field 14, stime field 15.
-  const utime = Number(fields[11]);
-  const stime = Number(fields[12]);
-  return (utime + stime) / clockTicks();
+  return { user: Number(fields[11]) / clockTicks(), system: Number(fields[12]) / clockTicks() };
 }
 
 /** Resident set size in bytes (/proc/PID/status VmRSS); 0 when it cannot be read. */

@@ -1,6 +1,6 @@
 import websocket from "@fastify/websocket";
 import type { Actor, DocName } from "@gavel/model";
-import { encodeMultiplexed } from "@gavel/protocol";
+import { CloseCode, encodeMultiplexed } from "@gavel/protocol";
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
 import type { VerifiedToken } from "../auth/tokens.ts";
 import type { DocumentRegistry } from "../core/DocumentRegistry.ts";
@@ -40,7 +40,14 @@ interface UpgradeQuery {
 export const collabPlugin: FastifyPluginAsync<CollabOptions> = async (app, options) => {
   const { registry, sessions, metrics, verify, allowedOrigins, limits, log } = options;
   const admissions = new WeakMap<FastifyRequest, Admission>();
-  await app.register(websocket, { options: { maxPayload: options.maxMessageBytes } });
+  await app.register(websocket, {
+    options: { maxPayload: options.maxMessageBytes },
+    // Shutdown: tell clients to come back later (1001) rather than a bare close.
+    preClose(done) {
+      for (const client of this.websocketServer.clients) client.close(CloseCode.goingAway, "server shutting down");
+      this.websocketServer.close(() => done());
+    },
+  });
 
   const admit = async (
     request: FastifyRequest<{ Querystring: UpgradeQuery }>,
