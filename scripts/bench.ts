@@ -27,6 +27,7 @@ import {
   fetchMetrics,
   fixed,
   labelledDeltas,
+  machineBusySeconds,
   mulberry32,
   percentile,
   rssBytesOf,
@@ -59,9 +60,9 @@ const ONLY = (process.env.BENCH_ONLY ?? "")
 /** Typing rate of one client: one small insert every MIN..MAX ms (uniform, seeded). */
 const MIN_GAP_MS = 100;
 const MAX_GAP_MS = 250;
-const CONNECT_TIMEOUT_MS = Number(process.env.BENCH_CT ?? 30_000);
+const CONNECT_TIMEOUT_MS = 30_000;
 const DRAIN_TIMEOUT_MS = 5_000;
-const IDLE_MS = Number(process.env.BENCH_IDLE_MS ?? 2_000);
+const IDLE_MS = 3_000;
 const RSS_SAMPLE_MS = 500;
 /** Server variables the bench sets beyond port, data dir, secret and log level: none. */
 const SERVER_OVERRIDES: Record<string, string> = {};
@@ -127,6 +128,8 @@ interface Result {
   readonly baselineRssMb: number;
   readonly peakRssMb: number;
   readonly appendCount: number;
+  /** Total time spent in store appends (the event loop is blocked during a SQLite append). */
+  readonly appendSeconds: number;
   readonly appendMeanMs: number;
   readonly batchMean: number;
   readonly updateOutcomes: Map<string, number>;
@@ -134,6 +137,8 @@ interface Result {
   readonly clientCloses: Map<string, number>;
   readonly clientErrors: number;
   readonly benchCpuPercent: number;
+  /** CPU used by everything else on the machine during the window, % of one core. */
+  readonly otherCpuPercent: number;
   readonly loopDelayP99Ms: number;
   readonly serverLog: readonly string[];
   readonly stoppedWith: string;
@@ -155,6 +160,8 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
 }
 
 const ws = WebSocket as unknown as typeof globalThis.WebSocket;
+// Every stock WebsocketProvider adds a process 'exit' listener; 100 of them are expected here.
+process.setMaxListeners(0);
 
 function firstText(doc: Y.Doc): Y.XmlText | null {
   const paragraph = doc.getXmlFragment("default").get(0);
@@ -173,6 +180,7 @@ function summarise(before: Samples, after: Samples) {
   const batchSum = delta(before, after, "gavel_store_append_batch_records_sum");
   return {
     appendCount,
+    appendSeconds: appendSum,
     appendMeanMs: appendCount > 0 ? (appendSum / appendCount) * 1000 : Number.NaN,
     batchMean: batchCount > 0 ? batchSum / batchCount : Number.NaN,
     updateOutcomes: labelledDeltas(before, after, "gavel_updates_total"),
@@ -304,20 +312,7 @@ async function runScenario(scenario: Scenario): Promise<Result> {
           provider.attach();
           providers.push(provider);
           subscribers[docIndex] = (subscribers[docIndex] ?? 0) + 1;
-          return {
-            docIndex,
-            doc,
-            synced: () => provider.isSynced,
-            dbg: () =>
-              JSON.stringify({
-                auth: provider.isAuthenticated,
-                unsynced: provider.unsyncedChanges,
-                synced: provider.isSynced,
-                status: socket.status,
-                scope: provider.authorizedScope,
-                text: firstText(doc)?.length,
-              }),
-          } as Attachment;
+          return { docIndex, doc, synced: () => provider.isSynced };
         });
         clients.push({
           index: i,
@@ -336,10 +331,6 @@ async function runScenario(scenario: Scenario): Promise<Result> {
     while (!allSynced()) {
       if (performance.now() > connectDeadline) {
         const missing = clients.flatMap((c) => c.attachments).filter((a) => !a.synced()).length;
-        if (process.env.BENCH_DEBUG)
-          for (const c of clients.slice(0, 2))
-            for (const a of c.attachments)
-              process.stderr.write(`DEBUG ${(a as unknown as { dbg?: () => string }).dbg?.()}\n`);
         throw new Error(
           `${missing} client documents not synced within ${CONNECT_TIMEOUT_MS} ms; closes seen by clients: ${describeMap(clientCloses)}; socket errors: ${clientErrors}`,
         );
@@ -365,6 +356,7 @@ async function runScenario(scenario: Scenario): Promise<Result> {
     const metricsBefore = await fetchMetrics(server.httpUrl);
     const cpuBefore = cpuTimesOf(pid);
     const benchCpuBefore = process.cpuUsage();
+    const machineBefore = machineBusySeconds();
     const loopDelay = monitorEventLoopDelay({ resolution: 10 });
     loopDelay.enable();
     const windowStart = performance.now();
@@ -407,7 +399,7 @@ async function runScenario(scenario: Scenario): Promise<Result> {
     loopDelay.disable();
     const benchCpu = process.cpuUsage(benchCpuBefore);
     const cpuAfter = cpuTimesOf(pid);
-    process.stdout.write(`[${scenario.id}] window: server user ${fixed(cpuAfter.user - cpuBefore.user, 2)} s, sys ${fixed(cpuAfter.system - cpuBefore.system, 2)} s\n`);
+    const machineBusy = machineBusySeconds() - machineBefore;
     const metricsAfter = await fetchMetrics(server.httpUrl);
     active = false;
 
@@ -431,6 +423,13 @@ async function runScenario(scenario: Scenario): Promise<Result> {
       clientCloses,
       clientErrors,
       benchCpuPercent: ((benchCpu.user + benchCpu.system) / 1e6 / windowSeconds) * 100,
+      otherCpuPercent:
+        ((machineBusy -
+          (benchCpu.user + benchCpu.system) / 1e6 -
+          (cpuAfter.user + cpuAfter.system) +
+          (cpuBefore.user + cpuBefore.system)) /
+          windowSeconds) *
+        100,
       loopDelayP99Ms: loopDelay.percentile(99) / 1e6,
       serverLog: logLines(server.output()),
       stoppedWith: "",
@@ -518,12 +517,25 @@ function latencyTable(results: readonly Result[]): string {
 
 function costTable(results: readonly Result[]): string {
   const rows = [
-    "| scenario | window s | server CPU s (% of a core) | CPU µs / delivered msg | CPU µs / edit | RSS idle → peak MB | appends | mean append ms | mean batch (records) | bench CPU % | bench loop delay p99 ms |",
-    "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    "| scenario | window s | server CPU s (% of a core) | of which kernel | idle CPU % (all connected) | CPU µs / delivered msg | CPU µs / edit | RSS idle → peak MB | appends | mean append ms | mean batch (records) | window spent in appends |",
+    "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
   ];
   for (const r of results) {
     rows.push(
-      `| \`${r.scenario.id}\` | ${fixed(r.windowSeconds)} | ${fixed(r.serverCpuSeconds, 2)} (${fixed((r.serverCpuSeconds / r.windowSeconds) * 100, 0)} %) | ${fixed((r.serverCpuSeconds / r.receipts) * 1e6, 0)} | ${fixed((r.serverCpuSeconds / r.edits) * 1e6, 0)} | ${fixed(r.baselineRssMb, 0)} → ${fixed(r.peakRssMb, 0)} | ${r.appendCount} | ${fixed(r.appendMeanMs, 2)} | ${fixed(r.batchMean, 2)} | ${fixed(r.benchCpuPercent, 0)} | ${fixed(r.loopDelayP99Ms, 1)} |`,
+      `| \`${r.scenario.id}\` | ${fixed(r.windowSeconds)} | ${fixed(r.serverCpuSeconds, 2)} (${fixed((r.serverCpuSeconds / r.windowSeconds) * 100, 0)} %) | ${fixed((r.serverSystemSeconds / r.serverCpuSeconds) * 100, 0)} % | ${fixed(r.idleCpuPercent)} | ${fixed((r.serverCpuSeconds / r.receipts) * 1e6, 0)} | ${fixed((r.serverCpuSeconds / r.edits) * 1e6, 0)} | ${fixed(r.baselineRssMb, 0)} → ${fixed(r.peakRssMb, 0)} | ${r.appendCount} | ${fixed(r.appendMeanMs, 2)} | ${fixed(r.batchMean, 2)} | ${fixed((r.appendSeconds / r.windowSeconds) * 100, 0)} % |`,
+    );
+  }
+  return rows.join("\n");
+}
+
+function loadTable(results: readonly Result[]): string {
+  const rows = [
+    "| scenario | edits/s | deliveries/s | bench process CPU % | bench event-loop delay p99 ms | other processes CPU % |",
+    "| --- | ---: | ---: | ---: | ---: | ---: |",
+  ];
+  for (const r of results) {
+    rows.push(
+      `| \`${r.scenario.id}\` | ${fixed(r.edits / r.windowSeconds, 0)} | ${fixed(r.receipts / r.windowSeconds, 0)} | ${fixed(r.benchCpuPercent, 0)} | ${fixed(r.loopDelayP99Ms, 1)} | ${fixed(r.otherCpuPercent, 0)} |`,
     );
   }
   return rows.join("\n");
@@ -660,6 +672,10 @@ ${latencyTable(results)}
 Server cost over the measured window (one receipt = one delivered message):
 
 ${costTable(results)}
+
+Load generated and the client side (all clients share one process on the same machine; "other" is every other process, from /proc/stat):
+
+${loadTable(results)}
 
 Errors and connection health:
 

@@ -153,6 +153,14 @@ export function cpuTimesOf(pid: number): CpuTimes {
   return { user: Number(fields[11]) / clockTicks(), system: Number(fields[12]) / clockTicks() };
 }
 
+/** Busy CPU seconds of the whole machine, all cores (/proc/stat: total - idle - iowait). */
+export function machineBusySeconds(): number {
+  const line = readFileSync("/proc/stat", "utf8").split("\n", 1)[0] ?? "";
+  const ticks = line.trim().split(/\s+/).slice(1, 9).map(Number);
+  const total = ticks.reduce((a, b) => a + b, 0);
+  return (total - (ticks[3] ?? 0) - (ticks[4] ?? 0)) / clockTicks();
+}
+
 /** Resident set size in bytes (/proc/PID/status VmRSS); 0 when it cannot be read. */
 export function rssBytesOf(pid: number): number {
   try {

@@ -61,6 +61,21 @@ describe("sessions over HTTP", () => {
     expect((await post({ id: "dg2", template: "empty" }, secretariat)).status).toBe(201);
   });
 
+  it("two concurrent creations of one id: one succeeds, the other is 409 and seeds nothing", async () => {
+    const t = await startTestServer();
+    const chair = await makeToken("chair", { session: "race" });
+    const create = () =>
+      fetch(`${t.httpUrl}/api/sessions`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${chair}`, "content-type": "application/json" },
+        body: JSON.stringify({ id: "race", template: "empty" }),
+      });
+    const statuses = (await Promise.all([create(), create()])).map((r) => r.status).sort();
+    expect(statuses).toEqual([201, 409]);
+    expect(await t.store.history("race/main/c1")).toHaveLength(1);
+    expect(await t.store.history("race/main")).toHaveLength(1);
+  });
+
   it("unknown sessions and sections are 404 with a stable code", async () => {
     const t = await startTestServer();
     const token = await t.token("chair");

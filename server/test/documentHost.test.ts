@@ -5,8 +5,8 @@ import {
   type DocName,
   type ParagraphRuns,
   parseDocName,
-  readClausePlainText,
   type Role,
+  readClausePlainText,
   writeClauseText,
   writeSectionIndex,
 } from "@gavel/model";

@@ -76,9 +76,11 @@ export class SessionService {
         throw new GavelError("WRONG_SESSION", "the token must be issued for the new session id");
       }
     }
-    if (this.creating.has(input.id) || (await this.getSession(input.id))) throw new GavelError("SESSION_EXISTS");
+    // Claim the id before any await, so two concurrent creations cannot both seed documents.
+    if (this.creating.has(input.id)) throw new GavelError("SESSION_EXISTS");
     this.creating.add(input.id);
     try {
+      if (await this.getSession(input.id)) throw new GavelError("SESSION_EXISTS");
       const template = TEMPLATES[input.template];
       const author: UpdateAuthor = actor
         ? { sub: actor.sub, name: actor.name, role: actor.role, delegation: actor.delegation }

@@ -28,7 +28,8 @@ export class SocketGuard {
     expiresAt: number,
     ping: () => void,
   ) {
-    this.limiter = new RateLimiter(limits.maxFramesPerSecond, Date.now());
+    // Monotonic time: a wall-clock step must not refill the bucket.
+    this.limiter = new RateLimiter(limits.maxFramesPerSecond, performance.now());
     this.keepAlive = setInterval(() => {
       if (!this.heardSinceLastPing) {
         this.close(CloseCode.timeout, "no traffic within the keep-alive window");
@@ -56,7 +57,7 @@ export class SocketGuard {
   admit(): boolean {
     this.heard();
     if (this.state !== "open") return false;
-    if (this.limiter.take(Date.now())) return true;
+    if (this.limiter.take(performance.now())) return true;
     this.close(CloseCode.rateLimited, "too many frames per second");
     return false;
   }
