@@ -63,6 +63,7 @@ const MAX_GAP_MS = 250;
 const CONNECT_TIMEOUT_MS = 30_000;
 const DRAIN_TIMEOUT_MS = 5_000;
 const IDLE_MS = 3_000;
+const WARMUP_MS = 2_000;
 const RSS_SAMPLE_MS = 500;
 /** Server variables the bench sets beyond port, data dir, secret and log level: none. */
 const SERVER_OVERRIDES: Record<string, string> = {};
@@ -349,19 +350,13 @@ async function runScenario(scenario: Scenario): Promise<Result> {
         ((performance.now() - idleStart) / 1000)) *
       100;
     process.stdout.write(
-      `[${scenario.id}] all synced in ${fixed(connectMs, 0)} ms; idle server CPU ${fixed(idleCpuPercent)} % (sys ${fixed(idleAfter.system - idleBefore.system, 2)} s); typing for ${SECONDS} s\n`,
+      `[${scenario.id}] all synced in ${fixed(connectMs, 0)} ms; idle server CPU ${fixed(idleCpuPercent)} %; typing ${WARMUP_MS / 1000} s warm-up + ${SECONDS} s measured\n`,
     );
 
-    // The measured window: typing, then draining until every expected receipt arrived.
-    const metricsBefore = await fetchMetrics(server.httpUrl);
-    const cpuBefore = cpuTimesOf(pid);
-    const benchCpuBefore = process.cpuUsage();
-    const machineBefore = machineBusySeconds();
-    const loopDelay = monitorEventLoopDelay({ resolution: 10 });
-    loopDelay.enable();
-    const windowStart = performance.now();
-    const typingEnd = windowStart + SECONDS * 1000;
-
+    // Typing starts now; edits made during the warm-up (JIT, caches, first snapshots) are not
+    // measured. Once the window opens, edits are registered until `typingEnd`.
+    let measuring = false;
+    let typingEnd = Number.POSITIVE_INFINITY;
     for (const client of clients) {
       const rng = mulberry32((SEED ^ Math.imul(client.index + 1, 0x9e3779b1)) >>> 0);
       let seq = 0;
@@ -379,15 +374,29 @@ async function runScenario(scenario: Scenario): Promise<Result> {
         if (attachment && text) {
           seq += 1;
           const marker = `${client.index}.${seq}`;
-          sent.set(marker, performance.now());
-          expected += (subscribers[attachment.docIndex] ?? 1) - 1;
-          edits += 1;
+          if (measuring) {
+            sent.set(marker, performance.now());
+            expected += (subscribers[attachment.docIndex] ?? 1) - 1;
+            edits += 1;
+          }
           text.insert(0, `~${marker}~`);
         }
         schedule(MIN_GAP_MS + rng() * (MAX_GAP_MS - MIN_GAP_MS));
       };
       schedule(rng() * MAX_GAP_MS);
     }
+    await delay(WARMUP_MS);
+
+    // The measured window: typing, then draining until every expected receipt arrived.
+    const metricsBefore = await fetchMetrics(server.httpUrl);
+    const cpuBefore = cpuTimesOf(pid);
+    const benchCpuBefore = process.cpuUsage();
+    const machineBefore = machineBusySeconds();
+    const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+    loopDelay.enable();
+    const windowStart = performance.now();
+    typingEnd = windowStart + SECONDS * 1000;
+    measuring = true;
 
     while (performance.now() < typingEnd) {
       if (server.exited) throw new Error("the server exited during the run");
