@@ -282,6 +282,36 @@ describe("DocumentHost writes", () => {
     expect(readClausePlainText(host.doc)).toBe("Base text. Amended.");
   });
 
+  it("refuses as invalid, before storing it, an update that decodes but that Yjs cannot integrate", async () => {
+    // Found by test/fuzz.test.ts: a damaged update whose structure decodes, but whose
+    // integration throws inside Yjs (Item.getMissing). Stored, it would poison the document.
+    const poison = Buffer.from(
+      "AQXS9LChBgAHAQdkZWZhdWx0AwlwYXJhZ3JhcGgHANL0sKEGYQYGANL0sKEGAQRib2xkAnt9hNL0sKEGAgZhYmMxMjCG0vSwoQYIBGJvbGQEbnVsbAA=",
+      "base64",
+    );
+    expect(() => Y.decodeUpdate(poison)).not.toThrow();
+    expect(() => Y.applyUpdate(new Y.Doc(), poison)).toThrow();
+    const env = setup();
+    const host = await clauseHost(env);
+    const delegate = new FakeSubscriber(actor("delegate"));
+    const other = new FakeSubscriber(actor("chair"));
+    host.subscribe(delegate);
+    host.subscribe(other);
+    const before = (await env.store.history(CLAUSE)).length;
+
+    expect((await host.receiveUpdate(delegate, new Uint8Array(poison), false)).type).toBe("invalid");
+    expect(await env.store.history(CLAUSE)).toHaveLength(before);
+    expect(other.updates).toEqual([]);
+    expect(delegate.lost).toEqual([]);
+
+    // The document keeps working: the next honest edit is stored, applied and broadcast.
+    const client = clientOf(host, 100);
+    const change = edit(client, () => firstText(client).insert(0, "Still "));
+    expect((await host.receiveUpdate(delegate, change, false)).type).toBe("applied");
+    expect(readClausePlainText(host.doc)).toBe("Still Base text.");
+    expect(other.updates).toHaveLength(1);
+  });
+
   it("neither applies nor broadcasts an update the store failed to append", async () => {
     const env = setup();
     const host = await clauseHost(env);

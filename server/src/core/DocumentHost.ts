@@ -43,6 +43,14 @@ export class DocumentHost {
   private readonly subscribers = new Set<DocSubscriber>();
   private readonly clientIdsOf = new Map<DocSubscriber, Set<number>>();
   private readonly observerClientIds = new Set<number>();
+  /**
+   * Validation copy: the live state plus the updates in flight to the store. Every update is
+   * applied here first, so one that Yjs cannot integrate is refused before it is stored (a
+   * decodable update can still throw inside Yjs' integration). Null until the first write,
+   * and after anything that may have left it inconsistent: it is then rebuilt from the live
+   * document.
+   */
+  private shadow: Y.Doc | null = null;
   /** Updates applied since the last snapshot, and the store id of the last one. */
   updatesSinceSnapshot = 0;
   head: string | null = null;
@@ -73,8 +81,16 @@ export class DocumentHost {
     for (const id of ids ?? []) this.observerClientIds.delete(id);
   }
 
-  /** Applies a client's update if its role may write here; answers every case. */
+  /** Applies a client's update if its role may write here; answers every case, never rejects. */
   async receiveUpdate(from: DocSubscriber, update: Uint8Array, checkContained: boolean): Promise<WriteOutcome> {
+    try {
+      return await this.writeFrom(from, update, checkContained);
+    } catch (error) {
+      return this.settle({ type: "failed", reason: error instanceof Error ? error.message : "unexpected error" });
+    }
+  }
+
+  private async writeFrom(from: DocSubscriber, update: Uint8Array, checkContained: boolean): Promise<WriteOutcome> {
     try {
       // V1 only: V2 decoding of client data is unsafe (yjs issue 687).
       Y.decodeUpdate(update);
@@ -83,6 +99,7 @@ export class DocumentHost {
     }
     const decision = authorize(from.actor, { type: "write", doc: this.name.kind });
     if (!decision.allowed) {
+      // Decoded above, so this cannot throw on malformed input.
       if (this.contains(update)) return this.settle({ type: "unchanged" });
       const code: ErrorCode = this.name.kind === "index" ? "INDEX_READ_ONLY" : "READ_ONLY";
       return this.settle({ type: "refused", code, reason: decision.reason });
@@ -110,16 +127,20 @@ export class DocumentHost {
     author: UpdateAuthor,
     from: DocSubscriber | null,
   ): Promise<WriteOutcome> {
+    const invalid = this.validate(update);
+    if (invalid !== null) return this.settle({ type: "invalid", reason: invalid });
     let id: string;
     try {
       id = await this.commit.submit({ doc: this.name.name, update, author, at: Date.now() });
     } catch (error) {
+      // The shadow holds an update the store does not: rebuild it from the live document.
+      this.dropShadow();
       return this.settle({ type: "failed", reason: error instanceof Error ? error.message : "store append failed" });
     }
     try {
       Y.applyUpdate(this.doc, update, from);
     } catch {
-      // Stored but not applicable here: this copy may be half-applied. Drop it; a reload
+      // Stored but not applicable here (the validation copy accepted it: a Yjs fault): this copy may be half-applied. Drop it; a reload
       // from the store skips what cannot be applied.
       this.hooks.onBroken(this);
       for (const subscriber of [...this.subscribers]) subscriber.documentLost("the server could not apply an update");
@@ -132,6 +153,26 @@ export class DocumentHost {
     }
     this.hooks.onPersisted(this);
     return this.settle({ type: "applied" });
+  }
+
+  /** Null when the update integrates into the validation copy, else why it does not. */
+  private validate(update: Uint8Array): string | null {
+    if (this.shadow === null) {
+      this.shadow = new Y.Doc({ gc: true });
+      Y.applyUpdate(this.shadow, Y.encodeStateAsUpdate(this.doc));
+    }
+    try {
+      Y.applyUpdate(this.shadow, update);
+      return null;
+    } catch (error) {
+      this.dropShadow();
+      return `Yjs cannot apply this update: ${error instanceof Error ? error.message : "unknown error"}`;
+    }
+  }
+
+  private dropShadow(): void {
+    this.shadow?.destroy();
+    this.shadow = null;
   }
 
   /** Applies a stored update while loading; a bad one is skipped, never fatal. */
@@ -194,6 +235,7 @@ export class DocumentHost {
   };
 
   destroy(): void {
+    this.dropShadow();
     this.awareness.off("update", this.broadcastAwareness);
     this.awareness.destroy();
     this.doc.destroy();
