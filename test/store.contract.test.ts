@@ -4,7 +4,14 @@ import { createClient } from "redis";
 import { afterAll, describe, expect, it, onTestFinished } from "vitest";
 import * as Y from "yjs";
 import { openRedisStore } from "../server/src/store/redisStore.ts";
-import type { SessionRecord, Store, UpdateAuthor, UpdateRecord } from "../server/src/store/Store.ts";
+import type {
+  RevisionRecord,
+  SessionRecord,
+  Store,
+  StoredUpdate,
+  UpdateAuthor,
+  UpdateRecord,
+} from "../server/src/store/Store.ts";
 import { openSqliteStore } from "../server/src/store/sqliteStore.ts";
 import { redisUrlForTests, testPrefix } from "./support/redis.ts";
 import { tempDir } from "./support/tmp.ts";
@@ -15,6 +22,30 @@ const AT = 1_700_000_000_000;
 
 function rec(doc: string, bytes: number[] | Uint8Array, author: UpdateAuthor = ANA, at = AT): UpdateRecord {
   return { doc, update: bytes instanceof Uint8Array ? bytes : Uint8Array.from(bytes), author, at };
+}
+
+/** A record as a server command makes it: on the section index, with the command JSON and a lock effect. */
+function lockRec(index: string, target: string, type: "lock" | "unlock" = "lock", at = AT): UpdateRecord {
+  return {
+    ...rec(index, [0xee, type === "lock" ? 1 : 0], SERVER, at),
+    command: JSON.stringify({ type, clause: target }),
+    lockEffect: { type, target },
+  };
+}
+
+/** The ids of a batch nothing in which was refused. */
+function accepted(ids: readonly (string | null)[]): string[] {
+  return ids.map((id) => {
+    expect(id).not.toBeNull();
+    return id ?? "";
+  });
+}
+
+/** What a history entry says, with the update as a plain array. */
+const summary = (h: StoredUpdate) => ({ ...h, update: Array.from(h.update) });
+
+function revision(label: string, at: number, positions: Record<string, string | null>): RevisionRecord {
+  return { label, at, by: { sub: "u-chair", name: "Chair" }, positions };
 }
 
 /** Ids are opaque but increasing within a section: "N" (SQLite) or "MS-N" (Redis streams). */
@@ -46,6 +77,10 @@ function session(id: string, createdAt: number, title = `Session ${id}`): Sessio
     sections: [
       { id: "preamble", title: "Preamble" },
       { id: "operative", title: "Operative" },
+    ],
+    sources: [
+      { id: "wtdc-22", title: "WTDC-22 Final Report", url: "https://example.org/wtdc-22?lang=en&v=2" },
+      { id: "chair-notes", title: "Chair’s notes — “draft” ✓" },
     ],
   };
 }
@@ -172,6 +207,11 @@ export function describeStoreContract(name: string, open: () => Promise<Store>, 
       expect(plain(log.updates)).toEqual([Array.from(reversed)]);
       const history = await store.history(doc);
       expect(plain(history.map((h) => h.update))).toEqual([Array.from(all), Array.from(reversed)]);
+      const section = doc.split("/").slice(0, 2).join("/");
+      const [lockId] = await store.append([{ ...lockRec(section, doc), update: all }]);
+      const sectionLog = await store.sectionHistory(section);
+      expect(plain(sectionLog.map((h) => h.update))).toEqual([Array.from(all), Array.from(reversed), Array.from(all)]);
+      expect(sectionLog.map((h) => h.id)).toEqual([id, history[1]?.id, lockId]);
     });
 
     it("appends a batch of 500 records in one call", async () => {
@@ -227,7 +267,7 @@ export function describeStoreContract(name: string, open: () => Promise<Store>, 
 
       const ids: string[] = [];
       for (let i = 0; i < 100; i += 10)
-        ids.push(...(await store.append(updates.slice(i, i + 10).map((u) => rec(doc, u)))));
+        ids.push(...accepted(await store.append(updates.slice(i, i + 10).map((u) => rec(doc, u)))));
 
       const rebuild = async (): Promise<string> => {
         const log = await store.load(doc);
@@ -246,6 +286,252 @@ export function describeStoreContract(name: string, open: () => Promise<Store>, 
       expect(log.updates).toHaveLength(50);
       expect(log.head).toBe(ids[99]);
       expect(await rebuild()).toBe(text.toString());
+    });
+
+    it("stores a record's command and returns it from history and sectionHistory, absent when none", async () => {
+      const store = await useStore();
+      const s = fresh();
+      const index = `${s}/operative`;
+      const clause = `${s}/operative/c1`;
+      const add = JSON.stringify({ type: "add-clause", id: "c1", note: 'é ✓ \u0000 "quoted"\n' });
+      const ids = accepted(
+        await store.append([
+          { ...rec(index, [1], SERVER), command: add },
+          rec(clause, [2]),
+          { ...rec(index, [3], SERVER, AT + 1), command: "" },
+        ]),
+      );
+      const expected = [
+        { id: ids[0], doc: index, update: [1], author: SERVER, at: AT, command: add },
+        { id: ids[1], doc: clause, update: [2], author: ANA, at: AT },
+        { id: ids[2], doc: index, update: [3], author: SERVER, at: AT + 1, command: "" },
+      ];
+      const section = await store.sectionHistory(index);
+      expect(section.map(summary)).toEqual(expected);
+      expect("command" in (section[1] ?? {})).toBe(false);
+      expect((await store.history(index)).map(summary)).toEqual([expected[0], expected[2]]);
+      const [clauseEntry] = await store.history(clause);
+      expect(clauseEntry !== undefined && "command" in clauseEntry).toBe(false);
+    });
+
+    it("a lock refuses later records for that clause, in the same batch and in later ones", async () => {
+      const store = await useStore();
+      const s = fresh();
+      const index = `${s}/operative`;
+      const c1 = `${s}/operative/c1`;
+      const c2 = `${s}/operative/c2`;
+      const first = await store.append([rec(c1, [1]), lockRec(index, c1), rec(c1, [2]), rec(c2, [3])]);
+      expect(first.map((id) => id === null)).toEqual([false, false, true, false]);
+      const second = await store.append([rec(c1, [4]), rec(index, [5]), rec(c1, [6])]);
+      expect(second.map((id) => id === null)).toEqual([true, false, true]);
+
+      expect(plain((await store.history(c1)).map((h) => h.update))).toEqual([[1]]);
+      expect(plain((await store.load(c1)).updates)).toEqual([[1]]);
+      expect((await store.load(c1)).head).toBe(first[0]);
+      expect(plain((await store.load(c2)).updates)).toEqual([[3]]);
+      expect((await store.sectionHistory(index)).map((h) => h.id)).toEqual([first[0], first[1], first[3], second[1]]);
+      expect(await store.lockedDocs(`${s}/`)).toEqual([c1]);
+    });
+
+    it("unlock lets a clause take edits again, effects applying in record order", async () => {
+      const store = await useStore();
+      const s = fresh();
+      const index = `${s}/preamble`;
+      const c1 = `${s}/preamble/c1`;
+      const ids = await store.append([
+        lockRec(index, c1),
+        rec(c1, [1]),
+        lockRec(index, c1, "unlock"),
+        rec(c1, [2]),
+        lockRec(index, c1),
+        lockRec(index, c1),
+        rec(c1, [3]),
+      ]);
+      expect(ids.map((id) => id === null)).toEqual([false, true, false, false, false, false, true]);
+      expect(await store.lockedDocs(`${s}/`)).toEqual([c1]);
+      // Locking twice and unlocking once unlocks; unlocking an unlocked clause is harmless.
+      const later = accepted(
+        await store.append([lockRec(index, c1, "unlock"), rec(c1, [4]), lockRec(index, c1, "unlock"), rec(c1, [5])]),
+      );
+      expect(later).toHaveLength(4);
+      expect(await store.lockedDocs(`${s}/`)).toEqual([]);
+      expect(plain((await store.history(c1)).map((h) => h.update))).toEqual([[2], [4], [5]]);
+    });
+
+    it("rejects a batch with an invalid lock effect, writing nothing", async () => {
+      const store = await useStore();
+      const s = fresh();
+      const index = `${s}/preamble`;
+      const c1 = `${s}/preamble/c1`;
+      // Only clauses can be locked: a locked index could never take the record unlocking it.
+      await expect(store.append([rec(c1, [1]), lockRec(index, index)])).rejects.toThrow();
+      await expect(store.append([rec(c1, [1]), lockRec(index, "Bad/Target")])).rejects.toThrow();
+      expect(await store.history(c1)).toEqual([]);
+      expect(await store.sectionHistory(index)).toEqual([]);
+      expect(await store.lockedDocs(`${s}/`)).toEqual([]);
+    });
+
+    it("a lock survives closing and reopening the store", async () => {
+      const s = fresh();
+      const index = `${s}/operative`;
+      const c1 = `${s}/operative/c1`;
+      const before = await useStore();
+      accepted(await before.append([rec(c1, [1]), lockRec(index, c1)]));
+      await before.close();
+
+      const after = await useStore();
+      expect(await after.lockedDocs(`${s}/`)).toEqual([c1]);
+      expect(await after.append([rec(c1, [2])])).toEqual([null]);
+      accepted(await after.append([lockRec(index, c1, "unlock"), rec(c1, [3])]));
+      expect(plain((await after.history(c1)).map((h) => h.update))).toEqual([[1], [3]]);
+    });
+
+    it("lockedDocs lists the locked clauses starting with the prefix, sorted", async () => {
+      const store = await useStore();
+      const s = fresh();
+      const docs = [`${s}/b/c2`, `${s}/a/c9`, `${s}/b/c10`, `${s}x/a/c1`, `${s}/a/c1`];
+      accepted(await store.append(docs.map((d) => lockRec(d.split("/").slice(0, 2).join("/"), d))));
+      expect(await store.lockedDocs(`${s}/`)).toEqual([`${s}/a/c1`, `${s}/a/c9`, `${s}/b/c10`, `${s}/b/c2`]);
+      expect(await store.lockedDocs(`${s}/b/`)).toEqual([`${s}/b/c10`, `${s}/b/c2`]);
+      expect(await store.lockedDocs(`${s}/a/c1`)).toEqual([`${s}/a/c1`]);
+      expect(await store.lockedDocs(s)).toEqual([...docs].sort());
+      expect(await store.lockedDocs(`${s}/z`)).toEqual([]);
+      expect(await store.lockedDocs("")).toEqual(expect.arrayContaining(docs));
+    });
+
+    it("two stores on the same data respect each other's locks", async () => {
+      const s = fresh();
+      const index = `${s}/operative`;
+      const c1 = `${s}/operative/c1`;
+      const a = await useStore();
+      const b = await useStore();
+      accepted(await b.append([rec(c1, [1])]));
+      accepted(await a.append([lockRec(index, c1)]));
+      expect(await b.append([rec(c1, [2]), rec(index, [3])]).then((ids) => ids.map((id) => id === null))).toEqual([
+        true,
+        false,
+      ]);
+      expect(await b.lockedDocs(`${s}/`)).toEqual([c1]);
+      accepted(await b.append([lockRec(index, c1, "unlock")]));
+      accepted(await a.append([rec(c1, [4])]));
+      expect(plain((await a.history(c1)).map((h) => h.update))).toEqual([[1], [4]]);
+
+      // Racing: b keeps editing while a locks. Every accepted edit precedes the lock, and once
+      // b's batches are refused they stay refused (b's own batches are applied in order).
+      const batch = (i: number) => b.append([rec(c1, [10 + i]), rec(c1, [50 + i])]);
+      const early = Array.from({ length: 10 }, (_, i) => batch(i));
+      const locking = a.append([lockRec(index, c1)]);
+      const late = Array.from({ length: 10 }, (_, i) => batch(10 + i));
+      const [lockId] = accepted(await locking);
+      const results = await Promise.all([...early, ...late]);
+      const refused = results.map((ids) => {
+        expect(ids[0] === null).toBe(ids[1] === null);
+        return ids[0] === null;
+      });
+      expect(refused).toEqual([...refused].sort());
+      const editIds = results.flat().filter((id): id is string => id !== null);
+      for (const id of editIds) expect(compareIds(id, lockId ?? "")).toBe(-1);
+      expect((await b.history(c1)).map((h) => h.id).slice(2)).toEqual(editIds);
+      expect(await b.append([rec(c1, [99])])).toEqual([null]);
+    });
+
+    it("history and sectionHistory stop at until, inclusive; null or absent means everything", async () => {
+      const store = await useStore();
+      const s = fresh();
+      const index = `${s}/operative`;
+      const c1 = `${s}/operative/c1`;
+      const c2 = `${s}/operative/c2`;
+      const ids = accepted(
+        await store.append([rec(index, [1]), rec(c1, [2]), rec(c2, [3]), rec(index, [4]), rec(c1, [5])]),
+      );
+      const updatesOf = (h: StoredUpdate[]) => plain(h.map((x) => x.update));
+      expect(updatesOf(await store.history(c1, ids[1]))).toEqual([[2]]);
+      expect(updatesOf(await store.history(c1, ids[3]))).toEqual([[2]]); // another doc's id of the section
+      expect(updatesOf(await store.history(c1, ids[4]))).toEqual([[2], [5]]);
+      expect(updatesOf(await store.history(c1, null))).toEqual([[2], [5]]);
+      expect(updatesOf(await store.history(c1))).toEqual([[2], [5]]);
+      expect(await store.history(c2, ids[1])).toEqual([]);
+      expect(updatesOf(await store.sectionHistory(index, ids[0]))).toEqual([[1]]);
+      expect(updatesOf(await store.sectionHistory(index, ids[2]))).toEqual([[1], [2], [3]]);
+      expect(updatesOf(await store.sectionHistory(index, null))).toEqual([[1], [2], [3], [4], [5]]);
+      expect((await store.sectionHistory(index)).map((h) => h.id)).toEqual(ids);
+      await expect(store.history(c1, "not-an-id")).rejects.toThrow();
+      await expect(store.sectionHistory(index, "not-an-id")).rejects.toThrow();
+    });
+
+    it("sectionHistory returns the index and clauses of that section only, in append order", async () => {
+      const store = await useStore();
+      const s = fresh();
+      const main = `${s}/main`;
+      const batch = [
+        rec(`${s}/main2`, [1]),
+        rec(`${main}/c1`, [2]),
+        rec(main, [3], SERVER),
+        rec(`${s}/main2/c1`, [4]),
+        rec(`${s}x/main`, [5]),
+        rec(`${s}x/main/c1`, [6]),
+        rec(`${main}/c2`, [7]),
+        rec(`${s}/other/main`, [8]),
+        rec(`${main}/c1`, [9], SERVER, AT + 9),
+      ];
+      const ids = accepted(await store.append(batch.slice(0, 5)));
+      ids.push(...accepted(await store.append(batch.slice(5))));
+      const mine = [1, 2, 6, 8];
+      expect((await store.sectionHistory(main)).map(summary)).toEqual(
+        mine.map((i) => ({ ...batch[i], update: Array.from(batch[i]?.update ?? []), id: ids[i] })),
+      );
+      expect((await store.sectionHistory(`${s}/main2`)).map((h) => h.id)).toEqual([ids[0], ids[3]]);
+      expect((await store.sectionHistory(`${s}/other`)).map((h) => h.doc)).toEqual([`${s}/other/main`]);
+      expect(await store.sectionHistory(`${s}/main3`)).toEqual([]);
+      await expect(store.sectionHistory(`${main}/c1`)).rejects.toThrow();
+      await expect(store.sectionHistory(s)).rejects.toThrow();
+      await expect(store.sectionHistory("Bad/Key")).rejects.toThrow();
+    });
+
+    it("position is the id of the last record appended to the section", async () => {
+      const store = await useStore();
+      const s = fresh();
+      const index = `${s}/operative`;
+      const c1 = `${s}/operative/c1`;
+      expect(await store.position(index)).toBeNull();
+      const ids = accepted(await store.append([rec(c1, [1]), rec(index, [2]), rec(`${s}/operative2/c1`, [3])]));
+      expect(await store.position(index)).toBe(ids[1]);
+      expect(await store.position(`${s}/operative2`)).toBe(ids[2]);
+      const [c1Id, lockId] = accepted(await store.append([rec(c1, [4]), lockRec(index, c1)]));
+      expect(await store.position(index)).toBe(lockId);
+      expect(compareIds(c1Id ?? "", lockId ?? "")).toBe(-1);
+      // A refused record does not move it.
+      expect(await store.append([rec(c1, [5])])).toEqual([null]);
+      const position = await store.position(index);
+      expect(position).toBe(lockId);
+      expect(await store.sectionHistory(index, position)).toEqual(await store.sectionHistory(index));
+      await expect(store.position(c1)).rejects.toThrow();
+      await expect(store.position("Bad")).rejects.toThrow();
+    });
+
+    it("saves revisions once per label and session, gets and lists them by time then label", async () => {
+      const store = await useStore();
+      const s = fresh();
+      const other = fresh();
+      const [id] = accepted(await store.append([rec(`${s}/preamble`, [1])]));
+      const positions = { [`${s}/preamble`]: await store.position(`${s}/preamble`), [`${s}/operative`]: null };
+      expect(positions[`${s}/preamble`]).toBe(id);
+      const rev1 = revision("Rev.1", AT + 2, positions);
+      const rev2 = revision("Rev.2", AT + 1, {});
+      const rev0 = revision("Rev.0", AT + 2, { [`${s}/preamble`]: null });
+      expect(await store.saveRevision(s, rev1)).toBe(true);
+      expect(await store.saveRevision(s, rev2)).toBe(true);
+      expect(await store.saveRevision(s, rev0)).toBe(true);
+      expect(await store.saveRevision(s, revision("Rev.1", AT + 9, {}))).toBe(false);
+      expect(await store.saveRevision(other, revision("Rev.1", AT + 9, {}))).toBe(true);
+
+      expect(await store.getRevision(s, "Rev.1")).toEqual(rev1);
+      expect(await store.getRevision(s, "Rev.9")).toBeNull();
+      expect(await store.getRevision(fresh(), "Rev.1")).toBeNull();
+      expect(await store.listRevisions(s)).toEqual([rev2, rev0, rev1]);
+      expect((await store.listRevisions(other)).map((r) => r.at)).toEqual([AT + 9]);
+      expect(await store.listRevisions(fresh())).toEqual([]);
+      await expect(store.saveRevision("Bad/Session", rev1)).rejects.toThrow();
     });
 
     it("creates sessions once, gets and lists them", async () => {
@@ -269,9 +555,11 @@ export function describeStoreContract(name: string, open: () => Promise<Store>, 
       const doc = `${fresh()}/preamble/c1`;
       const sessionId = fresh();
       const before = await useStore();
-      const ids = await before.append([rec(doc, [1, 2]), rec(doc, [3], SERVER, AT + 5)]);
+      const ids = await before.append([rec(doc, [1, 2]), { ...rec(doc, [3], SERVER, AT + 5), command: "{}" }]);
       await before.saveSnapshot(doc, Uint8Array.from([42]), ids[0] ?? "");
       await before.createSession(session(sessionId, 5));
+      const rev = revision("Rev.1", AT, { [doc.split("/").slice(0, 2).join("/")]: ids[1] ?? null });
+      expect(await before.saveRevision(sessionId, rev)).toBe(true);
       await before.close();
 
       const after = await useStore();
@@ -280,7 +568,9 @@ export function describeStoreContract(name: string, open: () => Promise<Store>, 
       expect(plain(log.updates)).toEqual([[3]]);
       expect(log.head).toBe(ids[1]);
       expect((await after.history(doc)).map((h) => h.id)).toEqual(ids);
+      expect((await after.history(doc)).map((h) => h.command)).toEqual([undefined, "{}"]);
       expect(await after.getSession(sessionId)).toEqual(session(sessionId, 5));
+      expect(await after.getRevision(sessionId, "Rev.1")).toEqual(rev);
       const [next] = await after.append([rec(doc, [4])]);
       expectIncreasing([ids[1] ?? "", next ?? ""]);
     });

@@ -2,16 +2,23 @@ import { fileURLToPath } from "node:url";
 import Fastify, { type FastifyInstance } from "fastify";
 import { type VerifiedToken, verifyToken } from "./auth/tokens.ts";
 import type { Config } from "./config.ts";
+import { CommandService } from "./core/CommandService.ts";
+import type { DocumentHost } from "./core/DocumentHost.ts";
 import { DocumentRegistry } from "./core/DocumentRegistry.ts";
 import { GroupCommit } from "./core/GroupCommit.ts";
+import { HistoryService } from "./core/HistoryService.ts";
 import { SessionService } from "./core/SessionService.ts";
+import { SessionViews } from "./core/SessionViews.ts";
 import { errorBody, GavelError } from "./errors.ts";
 import { clientPlugin } from "./http/clientPlugin.ts";
 import { collabPlugin } from "./http/collabPlugin.ts";
+import { commandsPlugin } from "./http/commandsPlugin.ts";
+import { exportPlugin } from "./http/exportPlugin.ts";
 import { healthPlugin } from "./http/healthPlugin.ts";
+import { historyPlugin } from "./http/historyPlugin.ts";
 import { sessionsPlugin } from "./http/sessionsPlugin.ts";
 import { createMetrics } from "./metrics.ts";
-import type { Store } from "./store/Store.ts";
+import type { Store, UpdateAuthor } from "./store/Store.ts";
 
 export interface ServerDeps {
   readonly store: Store;
@@ -23,6 +30,7 @@ export interface GavelServer {
   readonly app: FastifyInstance;
   readonly sessions: SessionService;
   readonly registry: DocumentRegistry;
+  readonly commands: CommandService;
   /** Stops accepting, closes sockets, flushes the store and snapshots loaded documents. */
   close(): Promise<void>;
 }
@@ -37,13 +45,28 @@ export async function buildServer(config: Config, deps: ServerDeps): Promise<Gav
     metrics.appendSeconds.observe(seconds);
     metrics.appendBatch.observe(records);
   });
+  // Set once the command service exists: live figures follow every accepted clause edit (CS6).
+  let afterPersist: (host: DocumentHost, author: UpdateAuthor) => void = () => {};
   const registry = new DocumentRegistry(
     store,
     commit,
     { unloadAfterMs: config.unloadAfterMs, compactEvery: config.compactEvery },
-    { onOutcome: (outcome) => metrics.updates.inc({ outcome }), onError: log },
+    {
+      onOutcome: (outcome) => metrics.updates.inc({ outcome }),
+      onError: log,
+      onPersisted: (host, author) => afterPersist(host, author),
+    },
   );
   const sessions = new SessionService(store, commit, registry);
+  const views = new SessionViews(sessions, registry);
+  const history = new HistoryService(store, commit, sessions);
+  const commands = new CommandService(sessions, registry, commit, { secretariatMayLock: config.secretariatMayLock });
+  afterPersist = (host, author) => {
+    if (host.name.kind !== "clause") return;
+    commands
+      .afterClauseEdit(host, author)
+      .catch((error: unknown) => log(`figures of ${host.name.name} not updated`, error));
+  };
   const verify = (token: string): Promise<VerifiedToken> => verifyToken(secret, token);
 
   app.setErrorHandler((error, _request, reply) => {
@@ -58,10 +81,14 @@ export async function buildServer(config: Config, deps: ServerDeps): Promise<Gav
 
   await app.register(clientPlugin, { indexHtml: fileURLToPath(new URL("../../client/index.html", import.meta.url)) });
   await app.register(healthPlugin, { store, metrics, documentsLoaded: () => registry.loadedCount });
-  await app.register(sessionsPlugin, { sessions, verify });
+  await app.register(sessionsPlugin, { sessions, views, verify });
+  await app.register(commandsPlugin, { commands, verify });
+  await app.register(historyPlugin, { history, verify });
+  await app.register(exportPlugin, { history, sessions, verify });
   await app.register(collabPlugin, {
     registry,
     sessions,
+    commands,
     metrics,
     verify,
     log,
@@ -78,6 +105,7 @@ export async function buildServer(config: Config, deps: ServerDeps): Promise<Gav
     app,
     sessions,
     registry,
+    commands,
     async close() {
       await app.close();
       await registry.closeAll();

@@ -23,6 +23,8 @@ export interface Config {
   readonly unloadAfterMs: number;
   readonly compactEvery: number;
   readonly keepAliveMs: number;
+  /** Whether the secretariat may lock and unlock clauses (LK1); by default only the chair. */
+  readonly secretariatMayLock: boolean;
   /** Session created from the WTDC template at start, unless empty. */
   readonly demoSession: string;
 }
@@ -57,8 +59,17 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     unloadAfterMs: int(env, "UNLOAD_AFTER_MS", 30_000, 0, 86_400_000),
     compactEvery: int(env, "COMPACT_EVERY", 500, 1, 1_000_000),
     keepAliveMs: int(env, "KEEPALIVE_MS", 30_000, 100, 3_600_000),
+    secretariatMayLock: bool(env, "SECRETARIAT_MAY_LOCK", false),
     demoSession: env.DEMO_SESSION === undefined ? "demo" : env.DEMO_SESSION.trim(),
   };
+}
+
+function bool(env: Readonly<Record<string, string | undefined>>, key: string, fallback: boolean): boolean {
+  const raw = env[key]?.trim().toLowerCase();
+  if (!raw) return fallback;
+  if (raw === "true" || raw === "1") return true;
+  if (raw === "false" || raw === "0") return false;
+  throw new ConfigError(`${key} must be true or false, got "${raw}"`);
 }
 
 function int(

@@ -28,8 +28,15 @@ describe("loadConfig", () => {
       unloadAfterMs: 30_000,
       compactEvery: 500,
       keepAliveMs: 30_000,
+      secretariatMayLock: false,
       demoSession: "demo",
     });
+  });
+
+  it("reads SECRETARIAT_MAY_LOCK as a boolean and refuses anything else", () => {
+    expect(loadConfig({ SECRETARIAT_MAY_LOCK: "true" }).secretariatMayLock).toBe(true);
+    expect(loadConfig({ SECRETARIAT_MAY_LOCK: "0" }).secretariatMayLock).toBe(false);
+    expect(() => loadConfig({ SECRETARIAT_MAY_LOCK: "yes" })).toThrow(/SECRETARIAT_MAY_LOCK/);
   });
 
   it("treats blank values as unset", () => {

@@ -2,7 +2,9 @@ import { rmSync } from "node:fs";
 import { join } from "node:path";
 import {
   type Actor,
+  type ClauseEntry,
   type DocName,
+  NO_FIGURES,
   type ParagraphRuns,
   parseDocName,
   type Role,
@@ -10,6 +12,7 @@ import {
   writeClauseText,
   writeSectionIndex,
 } from "@gavel/model";
+import type { Notice } from "@gavel/protocol";
 import Database from "better-sqlite3";
 import { describe, expect, it, onTestFinished, vi } from "vitest";
 import * as Y from "yjs";
@@ -43,6 +46,7 @@ class FakeSubscriber implements DocSubscriber {
   readonly updates: Uint8Array[] = [];
   readonly presence: Uint8Array[] = [];
   readonly lost: string[] = [];
+  readonly notices: Notice[] = [];
   onUpdate: ((update: Uint8Array) => void) | null = null;
 
   constructor(readonly actor: Actor) {}
@@ -58,6 +62,10 @@ class FakeSubscriber implements DocSubscriber {
 
   documentLost(reason: string): void {
     this.lost.push(reason);
+  }
+
+  notify(notice: Notice): void {
+    this.notices.push(notice);
   }
 
   /** Client ids present (with a state) in the awareness updates received so far. */
@@ -106,7 +114,16 @@ async function seedClause(env: Env, name: string, paragraphs: readonly Paragraph
 async function seedIndex(env: Env): Promise<void> {
   const doc = new Y.Doc();
   doc.clientID = 2;
-  const entry = { id: "c1", createdAt: "2024-01-01T00:00:00.000Z", createdBy: "server", consensus: "open" as const };
+  const entry: ClauseEntry = {
+    id: "c1",
+    createdAt: "2024-01-01T00:00:00.000Z",
+    createdBy: "server",
+    consensus: { state: "open" },
+    lock: null,
+    number: 1,
+    formerNumbers: [],
+    figures: NO_FIGURES,
+  };
   writeSectionIndex(doc, { session: "s1", section: "main", title: "Main" }, [entry]);
   await env.store.append([{ doc: INDEX, update: Y.encodeStateAsUpdate(doc), author: SERVER, at: 1 }]);
   doc.destroy();
@@ -366,24 +383,24 @@ describe("DocumentHost presence", () => {
     const bob = new FakeSubscriber(actor("delegate", "u-bob", "de"));
     host.subscribe(ana);
     host.subscribe(bob);
-    host.receiveAwareness(ana, presenceUpdate([{ clientId: 7, clock: 1, state: state("Ana", "#a00") }]));
+    host.presence.receive(ana, presenceUpdate([{ clientId: 7, clock: 1, state: state("Ana", "#a00") }]));
     const anaMessages = ana.presence.length;
     const bobMessages = bob.presence.length;
     expect(bob.presentClientIds()).toEqual([7]);
 
-    host.receiveAwareness(bob, presenceUpdate([{ clientId: 7, clock: 5, state: state("Ana (really)", "#000") }]));
-    host.receiveAwareness(bob, presenceUpdate([{ clientId: 7, clock: 6, state: null }]));
+    host.presence.receive(bob, presenceUpdate([{ clientId: 7, clock: 5, state: state("Ana (really)", "#000") }]));
+    host.presence.receive(bob, presenceUpdate([{ clientId: 7, clock: 6, state: null }]));
 
-    expect(host.awareness.getStates().get(7)).toEqual({
+    expect(host.presence.states().get(7)).toEqual({
       user: { name: "Name of u-ana", color: "#a00", id: "u-ana", role: "delegate", delegation: "fr" },
     });
     expect(ana.presence.length).toBe(anaMessages);
     expect(bob.presence.length).toBe(bobMessages);
 
     host.unsubscribe(bob);
-    expect(host.awareness.getStates().has(7)).toBe(true);
+    expect(host.presence.states().has(7)).toBe(true);
     host.unsubscribe(ana);
-    expect(host.awareness.getStates().has(7)).toBe(false);
+    expect(host.presence.states().has(7)).toBe(false);
   });
 
   it("stamps a subscriber's presence with its token identity", async () => {
@@ -394,7 +411,7 @@ describe("DocumentHost presence", () => {
     host.subscribe(ana);
     host.subscribe(chair);
     const claim = { user: { name: "The Chair", role: "chair", id: "u-chair", color: "#0f0" } };
-    host.receiveAwareness(ana, presenceUpdate([{ clientId: 21, clock: 1, state: claim }]));
+    host.presence.receive(ana, presenceUpdate([{ clientId: 21, clock: 1, state: claim }]));
     const received = chair.presence.flatMap((u) => decodeAwareness(u));
     expect(received.map((e) => e.state)).toEqual([
       { user: { name: "Name of u-ana", role: "delegate", id: "u-ana", color: "#0f0", delegation: "fr" } },
@@ -407,8 +424,8 @@ describe("DocumentHost presence", () => {
     const ana = new FakeSubscriber(actor("delegate", "u-ana"));
     host.subscribe(ana);
     const entries = Array.from({ length: 12 }, (_, i) => ({ clientId: 100 + i, clock: 1, state: { i } }));
-    host.receiveAwareness(ana, presenceUpdate(entries));
-    expect([...host.awareness.getStates().keys()].sort((x, y) => x - y)).toEqual(
+    host.presence.receive(ana, presenceUpdate(entries));
+    expect([...host.presence.states().keys()].sort((x, y) => x - y)).toEqual(
       Array.from({ length: 8 }, (_, i) => 100 + i),
     );
   });
@@ -421,22 +438,22 @@ describe("DocumentHost presence", () => {
     const other = new FakeSubscriber(actor("observer", "u-obs2"));
     for (const s of [watcher, delegate, other]) host.subscribe(s);
 
-    host.receiveAwareness(watcher, presenceUpdate([{ clientId: 11, clock: 1, state: state("W", "#111") }]));
+    host.presence.receive(watcher, presenceUpdate([{ clientId: 11, clock: 1, state: state("W", "#111") }]));
 
     expect(delegate.presence).toEqual([]);
     expect(other.presentClientIds()).toEqual([11]);
-    expect(host.awarenessFor(delegate)).toBeNull();
-    const forOther = host.awarenessFor(other);
+    expect(host.presence.visibleTo(delegate)).toBeNull();
+    const forOther = host.presence.visibleTo(other);
     expect(forOther && decodeAwareness(forOther).map((e) => e.clientId)).toEqual([11]);
 
-    host.receiveAwareness(delegate, presenceUpdate([{ clientId: 12, clock: 1, state: state("D", "#222") }]));
+    host.presence.receive(delegate, presenceUpdate([{ clientId: 12, clock: 1, state: state("D", "#222") }]));
     expect(watcher.presentClientIds()).toContain(12);
     expect(other.presentClientIds()).toContain(12);
     expect(delegate.presentClientIds()).toEqual([12]);
 
     host.unsubscribe(watcher);
     expect(delegate.presence.flatMap((u) => decodeAwareness(u)).some((e) => e.clientId === 11)).toBe(false);
-    expect(host.awareness.getStates().has(11)).toBe(false);
+    expect(host.presence.states().has(11)).toBe(false);
   });
 
   it("throws on a malformed awareness update and changes nothing", async () => {
@@ -444,8 +461,8 @@ describe("DocumentHost presence", () => {
     const host = await clauseHost(env);
     const ana = new FakeSubscriber(actor("delegate"));
     host.subscribe(ana);
-    expect(() => host.receiveAwareness(ana, Uint8Array.of(1, 5, 1))).toThrow();
-    expect(host.awareness.getStates().size).toBe(0);
+    expect(() => host.presence.receive(ana, Uint8Array.of(1, 5, 1))).toThrow();
+    expect(host.presence.states().size).toBe(0);
   });
 });
 
@@ -568,7 +585,8 @@ describe("DocumentRegistry", () => {
     await seedClause(env, CLAUSE, [[{ text: "x" }]]);
     const [a, b] = await Promise.all([env.registry.acquire(docName(CLAUSE)), env.registry.acquire(docName(CLAUSE))]);
     expect(a).toBe(b);
-    expect(env.registry.loadedCount).toBe(1);
+    // The clause and its section index (a loaded clause holds its index: locks and figures).
+    expect(env.registry.loadedCount).toBe(2);
   });
 
   it("unloads a released document after unloadAfterMs and reloads it intact", async () => {

@@ -1,5 +1,9 @@
 import * as Y from "yjs";
 
+/*
+ * How a clause is stored. Reading it back (text, brackets, footnotes, figures) is clauseReader.ts.
+ */
+
 export const BRACKET_REASONS = [
   "substantive",
   "alternative",
@@ -14,6 +18,18 @@ export interface BracketAttrs {
   /** Delegation codes of the proposers. */
   readonly by: readonly string[];
   readonly reason: BracketReason;
+  /** Alternatives (`[shall][should]`) are adjacent brackets sharing a group id; null otherwise. */
+  readonly group?: string | null;
+}
+
+/**
+ * A footnote reference: a mark on its anchor text; the reference stands after the anchor. The
+ * source is an id in the session's source registry.
+ */
+export interface FootnoteAttrs {
+  readonly id: string;
+  readonly source: string;
+  readonly note?: string | null;
 }
 
 /** A run of text with its marks, as a clause is seeded or read back. */
@@ -22,6 +38,7 @@ export interface TextRun {
   readonly bold?: boolean;
   readonly italic?: boolean;
   readonly bracket?: BracketAttrs;
+  readonly footnote?: FootnoteAttrs;
 }
 
 export type ParagraphRuns = readonly TextRun[];
@@ -49,58 +66,38 @@ export function writeClauseText(doc: Y.Doc, paragraphs: readonly ParagraphRuns[]
     for (const { text, runs } of elements) {
       let offset = 0;
       for (const run of runs) {
-        text.insert(offset, run.text, marksOf(run));
+        text.insert(offset, run.text, markAttributes(run));
         offset += run.text.length;
       }
     }
   });
 }
 
-function marksOf(run: TextRun): Record<string, unknown> {
+/**
+ * The formatting attributes a run is stored with: marks named after the mark, brackets and
+ * footnotes with every field present (null where absent), as the editor writes them.
+ */
+export function markAttributes(run: TextRun): Record<string, unknown> {
   const marks: Record<string, unknown> = {};
   if (run.bold) marks.bold = {};
   if (run.italic) marks.italic = {};
-  if (run.bracket) marks.bracket = { id: run.bracket.id, by: [...run.bracket.by], reason: run.bracket.reason };
+  if (run.bracket) {
+    const { id, by, reason, group } = run.bracket;
+    marks.bracket = { id, by: [...by], reason, group: group ?? null };
+  }
+  if (run.footnote) {
+    const { id, source, note } = run.footnote;
+    marks.footnote = { id, source, note: note ?? null };
+  }
   return marks;
 }
 
-interface DeltaOp {
-  insert?: unknown;
-  attributes?: Record<string, unknown>;
-}
-
-/** Reads a clause as plain text: paragraphs joined by newlines, brackets as literal `[ ]`. */
-export function readClausePlainText(doc: Y.Doc): string {
-  const paragraphs: string[] = [];
-  for (const node of doc.getXmlFragment(CLAUSE_FRAGMENT).toArray()) {
-    paragraphs.push(plainTextOf(node));
-  }
-  return paragraphs.join("\n");
-}
-
-function plainTextOf(node: Y.XmlElement | Y.XmlText | Y.XmlHook): string {
-  if (node instanceof Y.XmlText) {
-    let out = "";
-    let openBracket: string | null = null;
-    for (const op of node.toDelta() as DeltaOp[]) {
-      if (typeof op.insert !== "string") continue;
-      const bracket = op.attributes?.bracket as { id?: unknown } | undefined;
-      const id = bracket && typeof bracket.id === "string" ? bracket.id : bracket ? "?" : null;
-      if (id !== openBracket) {
-        if (openBracket !== null) out += "]";
-        if (id !== null) out += "[";
-        openBracket = id;
-      }
-      out += op.insert;
-    }
-    if (openBracket !== null) out += "]";
-    return out;
-  }
-  if (node instanceof Y.XmlElement) {
-    return node
-      .toArray()
-      .map((child) => plainTextOf(child))
-      .join("");
-  }
-  return "";
+/**
+ * Paragraphs from plain text (one per line), every non-empty one carrying `bracket` when
+ * given: a delegate's new clause is one bracket across all its paragraphs (SPEC CM2).
+ */
+export function textToParagraphs(text: string, bracket?: BracketAttrs): ParagraphRuns[] {
+  return text
+    .split(/\r\n|\r|\n/)
+    .map((line): ParagraphRuns => (line.length === 0 ? [] : [bracket ? { text: line, bracket } : { text: line }]));
 }

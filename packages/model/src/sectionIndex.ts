@@ -1,15 +1,7 @@
 import type * as Y from "yjs";
 
-export const CONSENSUS_STATES = ["open", "agreed_ad_ref", "agreed"] as const;
-export type ConsensusState = (typeof CONSENSUS_STATES)[number];
-
-/** Per-clause entry of a section index. Plain JSON: only the server writes it. */
-export interface ClauseEntry {
-  readonly id: string;
-  readonly createdAt: string;
-  readonly createdBy: string;
-  readonly consensus: ConsensusState;
-}
+import type { ClauseEntry } from "./consensus.ts";
+import { labelClauses } from "./numbering.ts";
 
 export interface SectionMeta {
   readonly session: string;
@@ -35,18 +27,21 @@ export function writeSectionIndex(doc: Y.Doc, meta: SectionMeta, clauses: readon
 }
 
 export interface IndexedClause extends ClauseEntry {
-  readonly number: string;
+  /** What the clause shows: `3`, `3 bis` (SPEC NB1-NB3). */
+  readonly label: string;
 }
 
-/** The clauses of a section in order, numbered from their position. */
+/** The clauses of a section in order, each with its label. */
 export function readSectionIndex(doc: Y.Doc): { title: string; clauses: IndexedClause[] } {
   const title = doc.getMap<unknown>(INDEX_META).get("title");
-  const entries = doc.getMap<ClauseEntry>(INDEX_CLAUSES);
-  const clauses: IndexedClause[] = [];
+  const map = doc.getMap<ClauseEntry>(INDEX_CLAUSES);
+  const entries: ClauseEntry[] = [];
   for (const id of doc.getArray<string>(INDEX_ORDER).toArray()) {
-    const entry = entries.get(id);
-    if (entry) clauses.push({ ...entry, number: String(clauses.length + 1) });
+    const entry = map.get(id);
+    if (entry) entries.push(entry);
   }
+  const labels = labelClauses(entries);
+  const clauses = entries.map((entry, i): IndexedClause => ({ ...entry, label: labels[i] ?? "" }));
   return { title: typeof title === "string" ? title : "", clauses };
 }
 

@@ -1,16 +1,16 @@
-import { type Actor, authorize, type DocName } from "@gavel/model";
-import { Awareness, applyAwarenessUpdate, encodeAwarenessUpdate, removeAwarenessStates } from "y-protocols/awareness";
+import { type Actor, authorize, type DocName, type LockRecord } from "@gavel/model";
+import type { Notice } from "@gavel/protocol";
 import * as Y from "yjs";
 import type { ErrorCode } from "../errors.ts";
-import type { UpdateAuthor } from "../store/Store.ts";
+import type { UpdateAuthor, UpdateRecord } from "../store/Store.ts";
+import { DocumentPresence, type PresenceSubscriber } from "./DocumentPresence.ts";
 import type { GroupCommit } from "./GroupCommit.ts";
-import { decodeAwareness, encodeAwareness, stampPresence } from "./presence.ts";
 
 /** What a document needs of a connection: the core never sees a socket. */
-export interface DocSubscriber {
-  readonly actor: Actor;
+export interface DocSubscriber extends PresenceSubscriber {
   sendUpdate(update: Uint8Array): void;
-  sendAwareness(update: Uint8Array): void;
+  /** A notice about this document (refusals are answered separately, to the writer). */
+  notify(notice: Notice): void;
   /** The server dropped its copy of this document; the subscriber must resynchronise. */
   documentLost(reason: string): void;
 }
@@ -24,33 +24,45 @@ export type WriteOutcome =
 
 export interface HostHooks {
   readonly onOutcome: (outcome: WriteOutcome["type"]) => void;
-  /** An update is stored and applied: the registry compacts when enough have accumulated. */
-  readonly onPersisted: (host: DocumentHost) => void;
+  /** An update is stored and applied (compaction, live figures). */
+  readonly onPersisted: (host: DocumentHost, author: UpdateAuthor) => void;
   /** The in-memory copy can no longer be trusted; the registry drops it. */
   readonly onBroken: (host: DocumentHost) => void;
 }
 
-const MAX_CLIENT_IDS_PER_SUBSCRIBER = 8;
+/** What goes into the store with a server-made update, besides the update itself. */
+export type RecordExtras = Pick<UpdateRecord, "command" | "lockEffect">;
+
+/**
+ * A clause's lock as the write path sees it. `locking`: a lock command is draining the writes
+ * already accepted; every new write is refused from that moment on.
+ */
+type LockState =
+  | { readonly state: "unlocked" }
+  | { readonly state: "locking"; readonly record: LockRecord }
+  | { readonly state: "locked"; readonly record: LockRecord };
 
 /**
  * One loaded document: a cache of the store. Invariant: an update is in the store before it is
- * applied here, broadcast, or acknowledged (durability rule in DESIGN.md), so every state a
- * subscriber ever sees is durable.
+ * applied here, broadcast, or acknowledged (DESIGN.md, durability), so every state a subscriber
+ * ever sees is durable.
  */
 export class DocumentHost {
   readonly doc = new Y.Doc({ gc: true });
-  readonly awareness = new Awareness(this.doc);
+  readonly presence = new DocumentPresence(this.doc);
   private readonly subscribers = new Set<DocSubscriber>();
-  private readonly clientIdsOf = new Map<DocSubscriber, Set<number>>();
-  private readonly observerClientIds = new Set<number>();
   /**
    * Validation copy: the live state plus the updates in flight to the store. Every update is
    * applied here first, so one that Yjs cannot integrate is refused before it is stored (a
-   * decodable update can still throw inside Yjs' integration). Null until the first write,
-   * and after anything that may have left it inconsistent: it is then rebuilt from the live
-   * document.
+   * decodable update can still throw inside Yjs). Null until the first write, and after
+   * anything that may have left it inconsistent: it is then rebuilt from the live document.
    */
   private shadow: Y.Doc | null = null;
+  private lock: LockState = { state: "unlocked" };
+  private inFlight = 0;
+  private settledWaiters: (() => void)[] = [];
+  /** Server changes run one at a time, each computed on the state the previous one left. */
+  private serverChain: Promise<unknown> = Promise.resolve();
   /** Updates applied since the last snapshot, and the store id of the last one. */
   updatesSinceSnapshot = 0;
   head: string | null = null;
@@ -59,26 +71,20 @@ export class DocumentHost {
     readonly name: DocName,
     private readonly commit: GroupCommit,
     private readonly hooks: HostHooks,
-  ) {
-    this.awareness.setLocalState(null);
-    this.awareness.on("update", this.broadcastAwareness);
-  }
-
-  get subscriberCount(): number {
-    return this.subscribers.size;
-  }
+  ) {}
 
   subscribe(subscriber: DocSubscriber): void {
     this.subscribers.add(subscriber);
-    this.clientIdsOf.set(subscriber, new Set());
+    this.presence.join(subscriber);
   }
 
   unsubscribe(subscriber: DocSubscriber): void {
-    const ids = this.clientIdsOf.get(subscriber);
     this.subscribers.delete(subscriber);
-    this.clientIdsOf.delete(subscriber);
-    if (ids && ids.size > 0) removeAwarenessStates(this.awareness, [...ids], subscriber);
-    for (const id of ids ?? []) this.observerClientIds.delete(id);
+    this.presence.leave(subscriber);
+  }
+
+  get lockRecord(): LockRecord | null {
+    return this.lock.state === "unlocked" ? null : this.lock.record;
   }
 
   /** Applies a client's update if its role may write here; answers every case, never rejects. */
@@ -97,51 +103,96 @@ export class DocumentHost {
     } catch (error) {
       return this.settle({ type: "invalid", reason: error instanceof Error ? error.message : "undecodable update" });
     }
-    const decision = authorize(from.actor, { type: "write", doc: this.name.kind });
-    if (!decision.allowed) {
+    const refusal = this.refusalFor(from.actor);
+    if (refusal) {
       // Decoded above, so this cannot throw on malformed input.
       if (this.contains(update)) return this.settle({ type: "unchanged" });
-      const code: ErrorCode = this.name.kind === "index" ? "INDEX_READ_ONLY" : "READ_ONLY";
-      return this.settle({ type: "refused", code, reason: decision.reason });
+      return this.settle(refusal);
     }
     if (checkContained && this.contains(update)) return this.settle({ type: "unchanged" });
-    return this.persistAndApply(update, authorOf(from.actor), from);
+    return this.persistAndApply(update, authorOf(from.actor), from, {});
+  }
+
+  private refusalFor(actor: Actor): WriteOutcome | null {
+    const decision = authorize(actor, { type: "write", doc: this.name.kind });
+    if (!decision.allowed) {
+      const code: ErrorCode = this.name.kind === "index" ? "INDEX_READ_ONLY" : "READ_ONLY";
+      return { type: "refused", code, reason: decision.reason };
+    }
+    if (this.lock.state !== "unlocked") {
+      const { name, at } = this.lock.record;
+      return { type: "refused", code: "LOCKED", reason: `locked by ${name} at ${at}` };
+    }
+    return null;
   }
 
   /**
-   * Applies a change the server makes (seeding, commands): computed on a copy so that the live
-   * document only ever holds stored updates.
+   * Runs a change the server makes (seeding, commands) on a copy of the current state, then
+   * stores and applies it: the live document only ever holds stored updates. Changes are
+   * serialised, so `change` reads the state left by the previous one; if it throws, nothing is
+   * stored and the error propagates.
    */
-  async applyServerChange(author: UpdateAuthor, change: (doc: Y.Doc) => void): Promise<WriteOutcome> {
-    const copy = new Y.Doc();
-    Y.applyUpdate(copy, Y.encodeStateAsUpdate(this.doc));
-    const before = Y.encodeStateVector(copy);
-    change(copy);
-    const update = Y.encodeStateAsUpdate(copy, before);
-    copy.destroy();
-    return this.persistAndApply(update, author, null);
+  applyServerChange<T>(
+    author: UpdateAuthor,
+    change: (doc: Y.Doc) => T,
+    extras: (value: T) => RecordExtras = () => ({}),
+  ): Promise<{ outcome: WriteOutcome; value: T }> {
+    const run = async () => {
+      const copy = new Y.Doc();
+      Y.applyUpdate(copy, Y.encodeStateAsUpdate(this.doc));
+      const before = Y.encodeStateVector(copy);
+      let value: T;
+      let update: Uint8Array;
+      try {
+        value = change(copy);
+        update = Y.encodeStateAsUpdate(copy, before);
+      } finally {
+        copy.destroy();
+      }
+      if (isEmptyUpdate(update)) return { outcome: this.settle({ type: "unchanged" }), value };
+      const outcome = await this.persistAndApply(update, author, null, extras(value));
+      return { outcome, value };
+    };
+    const result = this.serverChain.then(run, run);
+    this.serverChain = result.catch(() => undefined);
+    return result;
   }
 
   private async persistAndApply(
     update: Uint8Array,
     author: UpdateAuthor,
     from: DocSubscriber | null,
+    extras: RecordExtras,
   ): Promise<WriteOutcome> {
     const invalid = this.validate(update);
     if (invalid !== null) return this.settle({ type: "invalid", reason: invalid });
-    let id: string;
+    this.inFlight += 1;
     try {
-      id = await this.commit.submit({ doc: this.name.name, update, author, at: Date.now() });
-    } catch (error) {
-      // The shadow holds an update the store does not: rebuild it from the live document.
-      this.dropShadow();
-      return this.settle({ type: "failed", reason: error instanceof Error ? error.message : "store append failed" });
+      let id: string | null;
+      try {
+        id = await this.commit.submit({ doc: this.name.name, update, author, at: Date.now(), ...extras });
+      } catch (error) {
+        this.dropShadow(); // it holds an update the store does not
+        return this.settle({ type: "failed", reason: error instanceof Error ? error.message : "store append failed" });
+      }
+      if (id === null) {
+        // The store's own lock check refused it (e.g. locked through another node).
+        this.dropShadow();
+        return this.settle({ type: "refused", code: "LOCKED", reason: "the clause is locked" });
+      }
+      return this.apply(update, id, author, from);
+    } finally {
+      this.inFlight -= 1;
+      if (this.inFlight === 0) for (const resolve of this.settledWaiters.splice(0)) resolve();
     }
+  }
+
+  private apply(update: Uint8Array, id: string, author: UpdateAuthor, from: DocSubscriber | null): WriteOutcome {
     try {
       Y.applyUpdate(this.doc, update, from);
     } catch {
-      // Stored but not applicable here (the validation copy accepted it: a Yjs fault): this copy may be half-applied. Drop it; a reload
-      // from the store skips what cannot be applied.
+      // Stored, accepted by the validation copy, yet not applicable here: a Yjs fault. This copy
+      // may be half-applied: drop it; a reload from the store skips what cannot be applied.
       this.hooks.onBroken(this);
       for (const subscriber of [...this.subscribers]) subscriber.documentLost("the server could not apply an update");
       return this.settle({ type: "failed", reason: "update could not be applied" });
@@ -151,8 +202,44 @@ export class DocumentHost {
     for (const subscriber of this.subscribers) {
       if (subscriber !== from) subscriber.sendUpdate(update);
     }
-    this.hooks.onPersisted(this);
+    this.hooks.onPersisted(this, author);
     return this.settle({ type: "applied" });
+  }
+
+  /** Resolves once every write accepted so far is stored and applied (or failed). */
+  settled(): Promise<void> {
+    if (this.inFlight === 0) return Promise.resolve();
+    return new Promise((resolve) => this.settledWaiters.push(resolve));
+  }
+
+  /** From now on every write is refused (LK4); the lock command then drains and stores the lock. */
+  beginLock(record: LockRecord): void {
+    this.lock = { state: "locking", record };
+  }
+
+  /** The lock is stored: tell everyone who has the clause open (LK5). */
+  confirmLock(record: LockRecord): void {
+    this.lock = { state: "locked", record };
+    this.notifyAll({ type: "locked", doc: this.name.name, by: record.name, at: record.at, reason: record.reason });
+  }
+
+  abortLock(): void {
+    if (this.lock.state === "locking") this.lock = { state: "unlocked" };
+  }
+
+  /** The unlock is stored: writes are accepted again, on every connection, without reconnecting. */
+  confirmUnlock(by: string, at: string, reason: string): void {
+    this.lock = { state: "unlocked" };
+    this.notifyAll({ type: "unlocked", doc: this.name.name, by, at, reason });
+  }
+
+  /** At load: the lock as the section index records it. */
+  restoreLock(record: LockRecord | null): void {
+    this.lock = record ? { state: "locked", record } : { state: "unlocked" };
+  }
+
+  private notifyAll(notice: Notice): void {
+    for (const subscriber of this.subscribers) subscriber.notify(notice);
   }
 
   /** Null when the update integrates into the validation copy, else why it does not. */
@@ -194,54 +281,18 @@ export class DocumentHost {
     return outcome;
   }
 
-  /** Applies a client's presence, stamped with its identity; throws on a malformed update. */
-  receiveAwareness(from: DocSubscriber, update: Uint8Array): void {
-    const owned = this.clientIdsOf.get(from);
-    if (!owned) return;
-    const accepted = decodeAwareness(update).filter((entry) => {
-      if (owned.has(entry.clientId)) return true;
-      if (owned.size >= MAX_CLIENT_IDS_PER_SUBSCRIBER || this.isOwnedByOther(entry.clientId, from)) return false;
-      owned.add(entry.clientId);
-      if (from.actor.role === "observer") this.observerClientIds.add(entry.clientId);
-      return true;
-    });
-    if (accepted.length === 0) return;
-    const stamped = accepted.map((entry) => stampPresence(entry, from.actor));
-    applyAwarenessUpdate(this.awareness, encodeAwareness(stamped), from);
-  }
-
-  private isOwnedByOther(clientId: number, from: DocSubscriber): boolean {
-    for (const [subscriber, ids] of this.clientIdsOf) {
-      if (subscriber !== from && ids.has(clientId)) return true;
-    }
-    return false;
-  }
-
-  /** The presence a subscriber may see: observers' presence only reaches observers. */
-  awarenessFor(subscriber: DocSubscriber, clientIds?: readonly number[]): Uint8Array | null {
-    const ids = (clientIds ?? [...this.awareness.getStates().keys()]).filter(
-      (id) => subscriber.actor.role === "observer" || !this.observerClientIds.has(id),
-    );
-    const known = ids.filter((id) => this.awareness.meta.has(id));
-    return known.length > 0 ? encodeAwarenessUpdate(this.awareness, known) : null;
-  }
-
-  private readonly broadcastAwareness = (changes: { added: number[]; updated: number[]; removed: number[] }): void => {
-    const changed = [...changes.added, ...changes.updated, ...changes.removed];
-    for (const subscriber of this.subscribers) {
-      const update = this.awarenessFor(subscriber, changed);
-      if (update) subscriber.sendAwareness(update);
-    }
-  };
-
   destroy(): void {
     this.dropShadow();
-    this.awareness.off("update", this.broadcastAwareness);
-    this.awareness.destroy();
+    this.presence.destroy();
     this.doc.destroy();
   }
 }
 
-function authorOf(actor: Actor): UpdateAuthor {
+/** An update that adds nothing and deletes nothing: no structs, empty delete set. */
+function isEmptyUpdate(update: Uint8Array): boolean {
+  return update.length === 2 && update[0] === 0 && update[1] === 0;
+}
+
+export function authorOf(actor: Actor): UpdateAuthor {
   return { sub: actor.sub, name: actor.name, role: actor.role, delegation: actor.delegation };
 }

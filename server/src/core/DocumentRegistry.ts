@@ -1,6 +1,6 @@
-import type { DocName } from "@gavel/model";
+import { type ClauseEntry, type DocName, INDEX_CLAUSES, indexDocName } from "@gavel/model";
 import * as Y from "yjs";
-import type { Store } from "../store/Store.ts";
+import type { Store, UpdateAuthor } from "../store/Store.ts";
 import { DocumentHost, type WriteOutcome } from "./DocumentHost.ts";
 import type { GroupCommit } from "./GroupCommit.ts";
 
@@ -13,6 +13,8 @@ export interface RegistryOptions {
 
 export interface RegistryEvents {
   readonly onOutcome: (outcome: WriteOutcome["type"]) => void;
+  /** An update of a document was stored and applied (live figures follow clause edits). */
+  readonly onPersisted?: (host: DocumentHost, author: UpdateAuthor) => void;
   readonly onError: (message: string, error: unknown) => void;
 }
 
@@ -26,6 +28,8 @@ export class DocumentRegistry {
   private readonly holds = new Map<DocumentHost, number>();
   private readonly unloadTimers = new Map<DocumentHost, NodeJS.Timeout>();
   private readonly compacting = new Set<DocumentHost>();
+  /** A loaded clause holds its section index: its lock and figures live there. */
+  private readonly indexOf = new Map<DocumentHost, DocumentHost>();
 
   constructor(
     private readonly store: Store,
@@ -81,10 +85,43 @@ export class DocumentRegistry {
   }
 
   private async readFromStore(name: DocName): Promise<DocumentHost> {
+    const index = name.kind === "clause" ? await this.acquire(this.indexNameOf(name)) : null;
+    try {
+      const host = await this.replayFromStore(name);
+      if (index && name.kind === "clause") {
+        this.indexOf.set(host, index);
+        host.restoreLock(index.doc.getMap<ClauseEntry>(INDEX_CLAUSES).get(name.clause)?.lock ?? null);
+      }
+      this.hosts.set(name.name, host);
+      return host;
+    } catch (error) {
+      if (index) this.release(index);
+      throw error;
+    }
+  }
+
+  /** The section index a clause belongs to, loaded: held as long as the clause is loaded. */
+  indexHostOf(host: DocumentHost): DocumentHost | null {
+    return this.indexOf.get(host) ?? null;
+  }
+
+  private indexNameOf(name: DocName): DocName {
+    return {
+      kind: "index",
+      name: indexDocName(name.session, name.section),
+      session: name.session,
+      section: name.section,
+    };
+  }
+
+  private async replayFromStore(name: DocName): Promise<DocumentHost> {
     const log = await this.store.load(name.name);
     const host = new DocumentHost(name, this.commit, {
       onOutcome: this.events.onOutcome,
-      onPersisted: (h) => this.maybeCompact(h),
+      onPersisted: (h, author) => {
+        this.maybeCompact(h);
+        this.events.onPersisted?.(h, author);
+      },
       onBroken: (h) => this.evict(h),
     });
     for (const update of log.snapshot ? [log.snapshot, ...log.updates] : log.updates) {
@@ -92,7 +129,6 @@ export class DocumentRegistry {
     }
     host.head = log.head;
     host.updatesSinceSnapshot = log.updates.length;
-    this.hosts.set(name.name, host);
     return host;
   }
 
@@ -123,11 +159,19 @@ export class DocumentRegistry {
     this.holds.delete(host);
     await this.compact(host);
     host.destroy();
+    this.releaseIndexOf(host);
+  }
+
+  private releaseIndexOf(host: DocumentHost): void {
+    const index = this.indexOf.get(host);
+    this.indexOf.delete(host);
+    if (index) this.release(index);
   }
 
   /** Drops a copy that can no longer be trusted; the next acquire reloads it from the store. */
   private evict(host: DocumentHost): void {
     if (this.hosts.get(host.name.name) === host) this.hosts.delete(host.name.name);
+    this.releaseIndexOf(host);
   }
 
   /** Shutdown: waits for appends in flight, snapshots and frees every document. */

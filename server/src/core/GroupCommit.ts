@@ -2,7 +2,8 @@ import type { Store, UpdateRecord } from "../store/Store.ts";
 
 interface Pending {
   readonly record: UpdateRecord;
-  readonly resolve: (id: string) => void;
+  /** The store id, or null when the store refused the record (its document is locked). */
+  readonly resolve: (id: string | null) => void;
   readonly reject: (error: unknown) => void;
 }
 
@@ -15,6 +16,10 @@ interface Pending {
 export class GroupCommit {
   private queue: Pending[] = [];
   private flushing = false;
+  /** While set, nothing is appended: `exclusive` reads the store at one instant. */
+  private paused: Promise<void> | null = null;
+  /** The append the store is executing, if any. */
+  private appending: Promise<unknown> | null = null;
   private idle: Promise<void> = Promise.resolve();
   private markIdle: () => void = () => {};
 
@@ -23,8 +28,8 @@ export class GroupCommit {
     private readonly observe: (seconds: number, records: number) => void = () => {},
   ) {}
 
-  submit(record: UpdateRecord): Promise<string> {
-    return new Promise<string>((resolve, reject) => {
+  submit(record: UpdateRecord): Promise<string | null> {
+    return new Promise<string | null>((resolve, reject) => {
       this.queue.push({ record, resolve, reject });
       if (!this.flushing) this.startFlushing();
     });
@@ -33,6 +38,26 @@ export class GroupCommit {
   /** Resolves when nothing is queued or in flight. */
   drained(): Promise<void> {
     return this.flushing ? this.idle : Promise.resolve();
+  }
+
+  /**
+   * Runs `read` when no append is in flight and holds every new append until it is done: what
+   * it reads of the store is one instant (a named revision across all sections).
+   */
+  async exclusive<T>(read: () => Promise<T>): Promise<T> {
+    while (this.paused) await this.paused;
+    let resume: () => void = () => {};
+    this.paused = new Promise<void>((resolve) => {
+      resume = resolve;
+    });
+    try {
+      // Only the append in flight must finish; queued records wait for `resume`.
+      while (this.appending) await this.appending.catch(() => undefined);
+      return await read();
+    } finally {
+      this.paused = null;
+      resume();
+    }
   }
 
   private startFlushing(): void {
@@ -46,13 +71,21 @@ export class GroupCommit {
 
   private async flushLoop(): Promise<void> {
     while (this.queue.length > 0) {
+      if (this.paused) {
+        await this.paused;
+        continue;
+      }
       const batch = this.queue;
       this.queue = [];
       const started = process.hrtime.bigint();
       try {
-        const ids = await this.store.append(batch.map((p) => p.record));
+        const appending = this.store.append(batch.map((p) => p.record));
+        this.appending = appending;
+        const ids = await appending.finally(() => {
+          this.appending = null;
+        });
         this.observe(Number(process.hrtime.bigint() - started) / 1e9, batch.length);
-        for (const [i, p] of batch.entries()) p.resolve(ids[i] ?? "");
+        for (const [i, p] of batch.entries()) p.resolve(ids[i] ?? null);
       } catch (error) {
         for (const p of batch) p.reject(error);
       }

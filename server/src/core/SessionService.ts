@@ -1,45 +1,25 @@
 import {
   type Actor,
   authorize,
-  clauseDocName,
   clauseIdsOf,
   type DocName,
-  indexDocName,
   isTemplateId,
   isValidSegment,
   parseDocName,
-  readClausePlainText,
-  readSectionIndex,
   type SessionTemplate,
   TEMPLATES,
-  writeClauseText,
-  writeSectionIndex,
 } from "@gavel/model";
-import * as Y from "yjs";
 import { GavelError } from "../errors.ts";
 import type { SessionRecord, Store, UpdateAuthor } from "../store/Store.ts";
 import type { DocumentRegistry } from "./DocumentRegistry.ts";
 import type { GroupCommit } from "./GroupCommit.ts";
+import { indexRef } from "./refs.ts";
+import { seedRecords } from "./seedSession.ts";
 
 export interface CreateSessionInput {
   readonly id: string;
   readonly title: string;
   readonly template: string;
-}
-
-export interface SessionSummary {
-  readonly id: string;
-  readonly title: string;
-  readonly template: string;
-  readonly createdAt: string;
-  readonly sections: { id: string; title: string; clauses: number }[];
-}
-
-export interface SectionView {
-  readonly session: string;
-  readonly id: string;
-  readonly title: string;
-  readonly clauses: { id: string; number: string; text: string }[];
 }
 
 export const SERVER_AUTHOR: UpdateAuthor = { sub: "server", name: "Gavel", role: "server", delegation: null };
@@ -93,6 +73,7 @@ export class SessionService {
         createdAt: Date.now(),
         createdBy: author.sub,
         sections: template.sections.map((s) => ({ id: s.id, title: s.title })),
+        sources: template.sources,
       };
       if (!(await this.store.createSession(record))) throw new GavelError("SESSION_EXISTS");
       this.cache.set(record.id, record);
@@ -102,34 +83,9 @@ export class SessionService {
     }
   }
 
-  /** Every document of the session goes to the store in one group commit. */
+  /** Every document of the session goes to the store in one group commit (one transaction). */
   private async seedDocuments(session: string, template: SessionTemplate, author: UpdateAuthor): Promise<void> {
-    const at = Date.now();
-    const appends: Promise<string>[] = [];
-    const createdAt = new Date(at).toISOString();
-    for (const section of template.sections) {
-      const index = new Y.Doc();
-      const entries = section.clauses.map((c) => ({
-        id: c.id,
-        createdAt,
-        createdBy: author.sub,
-        consensus: "open" as const,
-      }));
-      writeSectionIndex(index, { session, section: section.id, title: section.title }, entries);
-      appends.push(this.submit(indexDocName(session, section.id), index, author, at));
-      for (const clause of section.clauses) {
-        const doc = new Y.Doc();
-        writeClauseText(doc, clause.paragraphs);
-        appends.push(this.submit(clauseDocName(session, section.id, clause.id), doc, author, at));
-      }
-    }
-    await Promise.all(appends);
-  }
-
-  private submit(doc: string, ydoc: Y.Doc, author: UpdateAuthor, at: number): Promise<string> {
-    const update = Y.encodeStateAsUpdate(ydoc);
-    ydoc.destroy();
-    return this.commit.submit({ doc, update, author, at });
+    await Promise.all(seedRecords(session, template, author, Date.now()).map((record) => this.commit.submit(record)));
   }
 
   /** The demo session of `npm start`: created once, from the WTDC template. */
@@ -153,49 +109,17 @@ export class SessionService {
       throw new GavelError("UNKNOWN_DOCUMENT", `no section ${name.section} in session ${name.session}`);
     }
     if (name.kind === "clause") {
-      const ids = await this.registry.withDocument(this.indexName(name.session, name.section), (h) =>
-        clauseIdsOf(h.doc),
-      );
+      const ids = await this.registry.withDocument(indexRef(name.session, name.section), (h) => clauseIdsOf(h.doc));
       if (!ids.includes(name.clause))
         throw new GavelError("UNKNOWN_DOCUMENT", `no clause ${name.clause} in ${name.section}`);
     }
     return name;
   }
 
-  async summary(actor: Actor, id: string): Promise<SessionSummary> {
-    const session = await this.sessionFor(actor, id);
-    const sections = [];
-    for (const section of session.sections) {
-      const count = await this.registry.withDocument(this.indexName(id, section.id), (h) => clauseIdsOf(h.doc).length);
-      sections.push({ id: section.id, title: section.title, clauses: count });
-    }
-    const { title, template, createdAt } = session;
-    return { id, title, template, createdAt: new Date(createdAt).toISOString(), sections };
-  }
-
-  async section(actor: Actor, id: string, sectionId: string): Promise<SectionView> {
-    const session = await this.sessionFor(actor, id);
-    const section = session.sections.find((s) => s.id === sectionId);
-    if (!section) throw new GavelError("NOT_FOUND", `no section ${sectionId}`);
-    const index = await this.registry.withDocument(this.indexName(id, sectionId), (h) => readSectionIndex(h.doc));
-    const clauses = [];
-    for (const clause of index.clauses) {
-      const name = parseDocName(clauseDocName(id, sectionId, clause.id));
-      if (!name.ok) continue;
-      const text = await this.registry.withDocument(name.value, (h) => readClausePlainText(h.doc));
-      clauses.push({ id: clause.id, number: clause.number, text });
-    }
-    return { session: id, id: sectionId, title: section.title, clauses };
-  }
-
-  private async sessionFor(actor: Actor, id: string): Promise<SessionRecord> {
+  async sessionFor(actor: Actor, id: string): Promise<SessionRecord> {
     if (actor.session !== id) throw new GavelError("WRONG_SESSION");
     const session = await this.getSession(id);
     if (!session) throw new GavelError("NOT_FOUND", `no session ${id}`);
     return session;
-  }
-
-  private indexName(session: string, section: string): DocName {
-    return { kind: "index", name: indexDocName(session, section), session, section };
   }
 }

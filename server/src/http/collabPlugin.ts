@@ -3,6 +3,7 @@ import type { Actor, DocName } from "@gavel/model";
 import { CloseCode, encodeMultiplexed } from "@gavel/protocol";
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
 import type { VerifiedToken } from "../auth/tokens.ts";
+import type { CommandService } from "../core/CommandService.ts";
 import type { DocumentRegistry } from "../core/DocumentRegistry.ts";
 import type { SessionService } from "../core/SessionService.ts";
 import { errorBody, GavelError } from "../errors.ts";
@@ -13,6 +14,7 @@ import { type GuardLimits, SocketGuard } from "../transport/SocketGuard.ts";
 
 export interface CollabOptions {
   readonly registry: DocumentRegistry;
+  readonly commands: CommandService;
   readonly sessions: SessionService;
   readonly metrics: Metrics;
   readonly verify: (token: string) => Promise<VerifiedToken>;
@@ -38,7 +40,7 @@ interface UpgradeQuery {
  * document name) runs before the upgrade and answers with HTTP 4xx.
  */
 export const collabPlugin: FastifyPluginAsync<CollabOptions> = async (app, options) => {
-  const { registry, sessions, metrics, verify, allowedOrigins, limits, log } = options;
+  const { registry, sessions, commands, metrics, verify, allowedOrigins, limits, log } = options;
   const admissions = new WeakMap<FastifyRequest, Admission>();
   await app.register(websocket, {
     options: { maxPayload: options.maxMessageBytes },
@@ -136,6 +138,7 @@ export const collabPlugin: FastifyPluginAsync<CollabOptions> = async (app, optio
       attachMultiplexedConnection(ws, guard, actor, {
         registry,
         sessions,
+        commands,
         verify,
         log,
         maxDocumentsPerSocket: 2000,

@@ -1,11 +1,12 @@
-import type { Actor } from "@gavel/model";
-import type { FastifyPluginAsync, FastifyRequest } from "fastify";
-import { bearerOf, type VerifiedToken } from "../auth/tokens.ts";
+import type { FastifyPluginAsync } from "fastify";
 import type { SessionService } from "../core/SessionService.ts";
+import type { SessionViews } from "../core/SessionViews.ts";
+import { requestActor, type Verify } from "./requestActor.ts";
 
 export interface SessionsOptions {
   readonly sessions: SessionService;
-  readonly verify: (token: string) => Promise<VerifiedToken>;
+  readonly views: SessionViews;
+  readonly verify: Verify;
 }
 
 interface SessionParams {
@@ -35,23 +36,26 @@ const createSchema = {
   },
 } as const;
 
-/** Sessions over HTTP, Bearer token on every route. */
-export const sessionsPlugin: FastifyPluginAsync<SessionsOptions> = async (app, { sessions, verify }) => {
-  const actorOf = async (request: FastifyRequest): Promise<Actor> =>
-    (await verify(bearerOf(request.headers.authorization))).actor;
+/** Sessions and their live read models over HTTP, Bearer token on every route. */
+export const sessionsPlugin: FastifyPluginAsync<SessionsOptions> = async (app, { sessions, views, verify }) => {
+  const actorOf = requestActor(verify);
 
   app.post<{ Body: CreateBody }>("/api/sessions", { schema: createSchema }, async (request, reply) => {
     const actor = await actorOf(request);
     const { id, title, template } = request.body;
     const record = await sessions.createSession(actor, { id, title: title ?? "", template });
-    return reply.code(201).send(await sessions.summary(actor, record.id));
+    return reply.code(201).send(await views.summary(actor, record.id));
   });
 
   app.get<{ Params: SessionParams }>("/api/sessions/:session", async (request) =>
-    sessions.summary(await actorOf(request), request.params.session),
+    views.summary(await actorOf(request), request.params.session),
+  );
+
+  app.get<{ Params: SessionParams }>("/api/sessions/:session/consensus", async (request) =>
+    views.consensus(await actorOf(request), request.params.session),
   );
 
   app.get<{ Params: SectionParams }>("/api/sessions/:session/sections/:section", async (request) =>
-    sessions.section(await actorOf(request), request.params.session, request.params.section),
+    views.section(await actorOf(request), request.params.session, request.params.section),
   );
 };

@@ -16,6 +16,15 @@ export interface UpdateRecord {
   readonly author: UpdateAuthor;
   /** Milliseconds since the epoch, when the server accepted it. */
   readonly at: number;
+  /** For updates a command made (section indexes): the command event as JSON, for the audit trail. */
+  readonly command?: string;
+  /**
+   * Locks or unlocks the clause document `target` atomically with this record: once a record
+   * with a `lock` effect is appended, every later record for `target` is refused (its id is
+   * null), in this batch and in every later one, on every node sharing the store, until a
+   * record with an `unlock` effect for it.
+   */
+  readonly lockEffect?: { readonly type: "lock" | "unlock"; readonly target: string };
 }
 
 export interface StoredUpdate extends UpdateRecord {
@@ -32,6 +41,15 @@ export interface DocLog {
   readonly head: string | null;
 }
 
+/** A named revision (e.g. `Rev.1`): the store position of every section at one instant. */
+export interface RevisionRecord {
+  readonly label: string;
+  readonly at: number;
+  readonly by: { readonly sub: string; readonly name: string };
+  /** Section key (`SESSION/SECTION`) to the id of its last stored update then (null: none yet). */
+  readonly positions: Readonly<Record<string, string | null>>;
+}
+
 export interface SectionRecord {
   readonly id: string;
   readonly title: string;
@@ -44,6 +62,7 @@ export interface SessionRecord {
   readonly createdAt: number;
   readonly createdBy: string;
   readonly sections: readonly SectionRecord[];
+  readonly sources: readonly { readonly id: string; readonly title: string; readonly url?: string }[];
 }
 
 /**
@@ -53,9 +72,10 @@ export interface SessionRecord {
 export interface Store {
   /**
    * Appends the records atomically and in order; resolves with their ids (same order) once
-   * they are durable. Callers batch records that arrive together (group commit).
+   * they are durable. A record for a locked document is not appended: its id is null. Callers
+   * batch records that arrive together (group commit).
    */
-  append(records: readonly UpdateRecord[]): Promise<string[]>;
+  append(records: readonly UpdateRecord[]): Promise<(string | null)[]>;
   /** Snapshot plus the updates after it; an unknown document gives an empty log. */
   load(doc: string): Promise<DocLog>;
   /**
@@ -63,8 +83,18 @@ export interface Store {
    * The full history stays readable through `history`.
    */
   saveSnapshot(doc: string, state: Uint8Array, head: string): Promise<void>;
-  /** Every update ever appended for `doc`, in order, with author and time. */
-  history(doc: string): Promise<StoredUpdate[]>;
+  /** Every update ever appended for `doc`, in order, with author and time; up to `until` inclusive when given. */
+  history(doc: string, until?: string | null): Promise<StoredUpdate[]>;
+  /** Every update of a section (its index and its clauses), in append order; up to `until` inclusive. */
+  sectionHistory(sectionKey: string, until?: string | null): Promise<StoredUpdate[]>;
+  /** Id of the last update appended to the section, null when none. */
+  position(sectionKey: string): Promise<string | null>;
+  /** Clause documents currently locked (see UpdateRecord.lockEffect), among those starting with `prefix`. */
+  lockedDocs(prefix: string): Promise<string[]>;
+  /** Saves a named revision; resolves false (and changes nothing) when the label is taken in that session. */
+  saveRevision(session: string, revision: RevisionRecord): Promise<boolean>;
+  getRevision(session: string, label: string): Promise<RevisionRecord | null>;
+  listRevisions(session: string): Promise<RevisionRecord[]>;
   /** Creates a session; resolves false (and changes nothing) when the id is taken. */
   createSession(session: SessionRecord): Promise<boolean>;
   getSession(id: string): Promise<SessionRecord | null>;

@@ -1,8 +1,16 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
-import { parseDocName, type Role } from "@gavel/model";
+import { type DocName, isValidSegment, parseDocName, type Role, sectionKeyOf } from "@gavel/model";
 import Database from "better-sqlite3";
-import type { DocLog, SessionRecord, Store, StoredUpdate, UpdateRecord } from "./Store.ts";
+import type {
+  DocLog,
+  RevisionRecord,
+  SessionRecord,
+  Store,
+  StoredUpdate,
+  UpdateAuthor,
+  UpdateRecord,
+} from "./Store.ts";
 
 /**
  * SQLite backend. One file, WAL journal, `synchronous = FULL`: a resolved `append` survives a
@@ -11,6 +19,8 @@ import type { DocLog, SessionRecord, Store, StoredUpdate, UpdateRecord } from ".
  * records to one `append`, which is one transaction and one fsync.
  *
  * Ids are the `updates.seq` values as decimal strings: global, so also increasing per section.
+ * The locked clauses live in `locks`; `append` checks and changes them inside its `BEGIN
+ * IMMEDIATE` transaction, so every connection to the file (every node) sees one order.
  */
 export interface SqliteStore extends Store {
   readonly file: string;
@@ -24,20 +34,38 @@ CREATE TABLE IF NOT EXISTS sessions (
 CREATE TABLE IF NOT EXISTS updates (
   seq INTEGER PRIMARY KEY AUTOINCREMENT,
   doc TEXT NOT NULL,
+  section TEXT NOT NULL,
   "update" BLOB NOT NULL,
   sub TEXT NOT NULL,
   name TEXT NOT NULL,
   role TEXT NOT NULL,
   delegation TEXT,
-  at INTEGER NOT NULL
+  at INTEGER NOT NULL,
+  command TEXT
 );
 CREATE INDEX IF NOT EXISTS updates_doc_seq ON updates (doc, seq);
+CREATE INDEX IF NOT EXISTS updates_section_seq ON updates (section, seq);
 CREATE TABLE IF NOT EXISTS snapshots (
   doc TEXT PRIMARY KEY,
   state BLOB NOT NULL,
   head INTEGER NOT NULL
 );
+CREATE TABLE IF NOT EXISTS locks (
+  doc TEXT PRIMARY KEY
+);
+CREATE TABLE IF NOT EXISTS revisions (
+  session TEXT NOT NULL,
+  label TEXT NOT NULL,
+  json TEXT NOT NULL,
+  PRIMARY KEY (session, label)
+);
 `;
+
+/** Columns the current code needs in `updates` (a file from before them is refused, not migrated). */
+const UPDATE_COLUMNS = ["seq", "doc", "section", "update", "sub", "name", "role", "delegation", "at", "command"];
+
+/** Larger than any seq: the `until` of an unbounded history. */
+const NO_BOUND = Number.MAX_SAFE_INTEGER;
 
 interface UpdateRow {
   seq: number;
@@ -48,11 +76,36 @@ interface UpdateRow {
   role: string;
   delegation: string | null;
   at: number;
+  command: string | null;
 }
 
-function checkDoc(doc: string): void {
+const ROW_COLUMNS = `seq, doc, "update", sub, name, role, delegation, at, command`;
+
+function checkDoc(doc: string): DocName {
   const parsed = parseDocName(doc);
   if (!parsed.ok) throw new Error(`invalid document name ${JSON.stringify(doc)}: ${parsed.reason}`);
+  return parsed.value;
+}
+
+function checkSectionKey(sectionKey: string): void {
+  if (checkDoc(sectionKey).kind !== "index")
+    throw new Error(`invalid section key ${JSON.stringify(sectionKey)}: expected SESSION/SECTION`);
+}
+
+function checkRecord(record: UpdateRecord): string {
+  const section = sectionKeyOf(checkDoc(record.doc));
+  const effect = record.lockEffect;
+  if (effect !== undefined) {
+    if (effect.type !== "lock" && effect.type !== "unlock")
+      throw new Error(`invalid lock effect ${JSON.stringify(effect.type)}`);
+    if (checkDoc(effect.target).kind !== "clause")
+      throw new Error(`invalid lock target ${JSON.stringify(effect.target)}: only clause documents can be locked`);
+  }
+  return section;
+}
+
+function checkSession(session: string): void {
+  if (!isValidSegment(session)) throw new Error(`invalid session id ${JSON.stringify(session)}`);
 }
 
 function parseSeq(id: string): number {
@@ -62,9 +115,24 @@ function parseSeq(id: string): number {
   return seq;
 }
 
+function bound(until: string | null | undefined): number {
+  return until === null || until === undefined ? NO_BOUND : parseSeq(until);
+}
+
 /** A plain Uint8Array that owns its bytes (not a Buffer view). */
 function bytes(buffer: Uint8Array): Uint8Array {
   return new Uint8Array(buffer);
+}
+
+function toStored(row: UpdateRow): StoredUpdate {
+  const author: UpdateAuthor = {
+    sub: row.sub,
+    name: row.name,
+    role: row.role as Role | "server",
+    delegation: row.delegation,
+  };
+  const stored: StoredUpdate = { id: String(row.seq), doc: row.doc, update: bytes(row.update), author, at: row.at };
+  return row.command === null ? stored : { ...stored, command: row.command };
 }
 
 export function openSqliteStore(options: { file: string }): SqliteStore {
@@ -74,14 +142,26 @@ export function openSqliteStore(options: { file: string }): SqliteStore {
     db.pragma("journal_mode = WAL");
     db.pragma("synchronous = FULL");
     db.pragma("busy_timeout = 5000");
+    const existing = (db.pragma("table_info(updates)") as { name: string }[]).map((column) => column.name);
+    const missing = UPDATE_COLUMNS.filter((column) => !existing.includes(column));
+    if (existing.length > 0 && missing.length > 0)
+      throw new Error(`${options.file}: outdated schema (updates lacks ${missing.join(", ")}); start from a new file`);
     db.exec(SCHEMA);
   } catch (error) {
     db.close();
     throw error;
   }
 
-  const insertUpdate = db.prepare<[string, Buffer, string, string, string, string | null, number]>(
-    `INSERT INTO updates (doc, "update", sub, name, role, delegation, at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+  const insertUpdate = db.prepare<
+    [string, string, Buffer, string, string, string, string | null, number, string | null]
+  >(
+    `INSERT INTO updates (doc, section, "update", sub, name, role, delegation, at, command) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  );
+  const selectLocked = db.prepare<[string], { doc: string }>("SELECT doc FROM locks WHERE doc = ?");
+  const insertLock = db.prepare<[string]>("INSERT OR IGNORE INTO locks (doc) VALUES (?)");
+  const deleteLock = db.prepare<[string]>("DELETE FROM locks WHERE doc = ?");
+  const selectLocks = db.prepare<[string, string], { doc: string }>(
+    "SELECT doc FROM locks WHERE substr(doc, 1, length(?)) = ? ORDER BY doc",
   );
   const selectSnapshot = db.prepare<[string], { state: Buffer; head: number }>(
     "SELECT state, head FROM snapshots WHERE doc = ?",
@@ -89,22 +169,52 @@ export function openSqliteStore(options: { file: string }): SqliteStore {
   const selectAfter = db.prepare<[string, number], { seq: number; update: Buffer }>(
     `SELECT seq, "update" FROM updates WHERE doc = ? AND seq > ? ORDER BY seq`,
   );
-  const selectHistory = db.prepare<[string], UpdateRow>(
-    `SELECT seq, doc, "update", sub, name, role, delegation, at FROM updates WHERE doc = ? ORDER BY seq`,
+  const selectHistory = db.prepare<[string, number], UpdateRow>(
+    `SELECT ${ROW_COLUMNS} FROM updates WHERE doc = ? AND seq <= ? ORDER BY seq`,
+  );
+  const selectSectionHistory = db.prepare<[string, number], UpdateRow>(
+    `SELECT ${ROW_COLUMNS} FROM updates WHERE section = ? AND seq <= ? ORDER BY seq`,
+  );
+  const selectPosition = db.prepare<[string], { seq: number | null }>(
+    "SELECT max(seq) AS seq FROM updates WHERE section = ?",
   );
   const upsertSnapshot = db.prepare<[string, Buffer, number]>(
     "INSERT INTO snapshots (doc, state, head) VALUES (?, ?, ?) ON CONFLICT (doc) DO UPDATE SET state = excluded.state, head = excluded.head",
   );
+  const insertRevision = db.prepare<[string, string, string]>(
+    "INSERT OR IGNORE INTO revisions (session, label, json) VALUES (?, ?, ?)",
+  );
+  const selectRevision = db.prepare<[string, string], { json: string }>(
+    "SELECT json FROM revisions WHERE session = ? AND label = ?",
+  );
+  const selectRevisions = db.prepare<[string], { json: string }>("SELECT json FROM revisions WHERE session = ?");
   const insertSession = db.prepare<[string, string]>("INSERT OR IGNORE INTO sessions (id, record) VALUES (?, ?)");
   const selectSession = db.prepare<[string], { record: string }>("SELECT record FROM sessions WHERE id = ?");
   const selectSessions = db.prepare<[], { record: string }>("SELECT record FROM sessions");
 
-  const appendAll = db.transaction((records: readonly UpdateRecord[]): string[] =>
-    records.map((r) => {
-      const update = Buffer.from(r.update.buffer, r.update.byteOffset, r.update.byteLength);
-      const { sub, name, role, delegation } = r.author;
-      return String(insertUpdate.run(r.doc, update, sub, name, role, delegation, r.at).lastInsertRowid);
-    }),
+  // In order: a record for a locked document is refused (null); an appended record's lock
+  // effect applies before the next record is looked at.
+  const appendAll = db.transaction(
+    (batch: readonly { readonly r: UpdateRecord; readonly section: string }[]): (string | null)[] =>
+      batch.map(({ r, section }) => {
+        if (selectLocked.get(r.doc) !== undefined) return null;
+        const update = Buffer.from(r.update.buffer, r.update.byteOffset, r.update.byteLength);
+        const { sub, name, role, delegation } = r.author;
+        const { lastInsertRowid } = insertUpdate.run(
+          r.doc,
+          section,
+          update,
+          sub,
+          name,
+          role,
+          delegation,
+          r.at,
+          r.command ?? null,
+        );
+        if (r.lockEffect?.type === "lock") insertLock.run(r.lockEffect.target);
+        else if (r.lockEffect?.type === "unlock") deleteLock.run(r.lockEffect.target);
+        return String(lastInsertRowid);
+      }),
   );
 
   // One read transaction, so the snapshot and the updates after it are consistent.
@@ -124,9 +234,10 @@ export function openSqliteStore(options: { file: string }): SqliteStore {
   return {
     file: options.file,
     async append(records) {
-      for (const r of records) checkDoc(r.doc);
-      if (records.length === 0) return [];
-      return appendAll.immediate(records);
+      // Validate the whole batch before writing any of it.
+      const batch = records.map((r) => ({ r, section: checkRecord(r) }));
+      if (batch.length === 0) return [];
+      return appendAll.immediate(batch);
     },
     async load(doc) {
       checkDoc(doc);
@@ -137,17 +248,34 @@ export function openSqliteStore(options: { file: string }): SqliteStore {
       const buf = Buffer.from(state.buffer, state.byteOffset, state.byteLength);
       upsertSnapshot.run(doc, buf, parseSeq(head));
     },
-    async history(doc) {
+    async history(doc, until) {
       checkDoc(doc);
-      return selectHistory.all(doc).map(
-        (row): StoredUpdate => ({
-          id: String(row.seq),
-          doc: row.doc,
-          update: bytes(row.update),
-          author: { sub: row.sub, name: row.name, role: row.role as Role | "server", delegation: row.delegation },
-          at: row.at,
-        }),
-      );
+      return selectHistory.all(doc, bound(until)).map(toStored);
+    },
+    async sectionHistory(sectionKey, until) {
+      checkSectionKey(sectionKey);
+      return selectSectionHistory.all(sectionKey, bound(until)).map(toStored);
+    },
+    async position(sectionKey) {
+      checkSectionKey(sectionKey);
+      const seq = selectPosition.get(sectionKey)?.seq ?? null;
+      return seq === null ? null : String(seq);
+    },
+    async lockedDocs(prefix) {
+      return selectLocks.all(prefix, prefix).map((row) => row.doc);
+    },
+    async saveRevision(session, revision) {
+      checkSession(session);
+      return insertRevision.run(session, revision.label, JSON.stringify(revision)).changes === 1;
+    },
+    async getRevision(session, label) {
+      checkSession(session);
+      const row = selectRevision.get(session, label);
+      return row ? (JSON.parse(row.json) as RevisionRecord) : null;
+    },
+    async listRevisions(session) {
+      checkSession(session);
+      return sortRevisions(selectRevisions.all(session).map((row) => JSON.parse(row.json) as RevisionRecord));
     },
     async createSession(session) {
       return insertSession.run(session.id, JSON.stringify(session)).changes === 1;
@@ -171,4 +299,9 @@ export function openSqliteStore(options: { file: string }): SqliteStore {
 /** Oldest first, ties by id (the Redis store sorts the same way). */
 function sortSessions(sessions: SessionRecord[]): SessionRecord[] {
   return sessions.sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+}
+
+/** Oldest first, ties by label (the Redis store sorts the same way). */
+function sortRevisions(revisions: RevisionRecord[]): RevisionRecord[] {
+  return revisions.sort((a, b) => a.at - b.at || (a.label < b.label ? -1 : a.label > b.label ? 1 : 0));
 }

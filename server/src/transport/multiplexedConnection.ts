@@ -10,11 +10,13 @@ import {
 import type { WebSocket } from "ws";
 import * as Y from "yjs";
 import type { VerifiedToken } from "../auth/tokens.ts";
+import type { CommandService } from "../core/CommandService.ts";
 import type { DocSubscriber, DocumentHost, WriteOutcome } from "../core/DocumentHost.ts";
 import type { DocumentRegistry } from "../core/DocumentRegistry.ts";
 import type { SessionService } from "../core/SessionService.ts";
 import { GavelError } from "../errors.ts";
 import { toBytes } from "./bytes.ts";
+import { decodeCommandRequest } from "./decodeCommand.ts";
 import type { SocketGuard } from "./SocketGuard.ts";
 
 /** One document on a multiplexed socket. */
@@ -24,6 +26,7 @@ type Channel =
 
 export interface MultiplexedDeps {
   readonly registry: DocumentRegistry;
+  readonly commands: CommandService;
   readonly sessions: SessionService;
   readonly verify: (token: string) => Promise<VerifiedToken>;
   readonly log: (message: string, error?: unknown) => void;
@@ -53,6 +56,7 @@ export function attachMultiplexedConnection(
       sendUpdate: (update) => guard.send(encodeMultiplexed.sync(address, { type: "update", update })),
       sendAwareness: (update) => guard.send(encodeMultiplexed.awareness(address, update)),
       documentLost: () => guard.close(CloseCode.internalError, "document reloaded; reconnect"),
+      notify: (notice) => guard.send(encodeMultiplexed.stateless(address, encodeNotice(notice))),
     };
     host.subscribe(subscriber);
     return { state: "open", host, subscriber };
@@ -118,32 +122,41 @@ export function attachMultiplexedConnection(
           .then((o) => answer(address, o));
         return;
       case "awareness":
-        host.receiveAwareness(subscriber, message.update);
+        host.presence.receive(subscriber, message.update);
         return;
       case "queryAwareness": {
-        const states = host.awarenessFor(subscriber);
+        const states = host.presence.visibleTo(subscriber);
         if (states) guard.send(encodeMultiplexed.awareness(address, states));
         return;
       }
       case "stateless":
-        // Reserved for commands (consensus model); answered so that nothing is dropped silently.
-        guard.send(
-          encodeMultiplexed.stateless(
-            address,
-            encodeNotice({
-              type: "refused",
-              doc: host.name.name,
-              code: "BAD_REQUEST",
-              reason: "no commands on this endpoint yet",
-            }),
-          ),
-        );
+        void runCommand(address, host, message.payload);
         return;
       case "close":
         host.unsubscribe(subscriber);
         deps.registry.release(host);
         channels.delete(address);
         return;
+    }
+  };
+
+  /** A command sent as a stateless message; answered with a commandResult notice. */
+  const runCommand = async (address: string, host: DocumentHost, payload: string): Promise<void> => {
+    let id: string | null = null;
+    try {
+      const request = decodeCommandRequest(payload);
+      id = request.id;
+      const result = await deps.commands.execute(actor, host.name.session, request.command);
+      guard.send(encodeMultiplexed.stateless(address, encodeNotice({ type: "commandResult", id, ok: true, result })));
+    } catch (error) {
+      const failure =
+        error instanceof GavelError
+          ? { code: error.code, message: error.message }
+          : { code: "INTERNAL", message: "internal error" };
+      if (!(error instanceof GavelError)) deps.log("command failed", error);
+      guard.send(
+        encodeMultiplexed.stateless(address, encodeNotice({ type: "commandResult", id, ok: false, error: failure })),
+      );
     }
   };
 

@@ -29,6 +29,11 @@ export function attachPlainConnection(
     sendUpdate: (update) => guard.send(encodePlain.sync({ type: "update", update })),
     sendAwareness: (update) => guard.send(encodePlain.awareness(update)),
     documentLost: () => guard.close(CloseCode.internalError, "document reloaded; reconnect"),
+    // y-websocket has no notice channel: a lock is told as y-protocols permission-denied.
+    notify: (notice) => {
+      if (notice.type === "locked")
+        guard.send(encodePlain.permissionDenied(`LOCKED: locked by ${notice.by} at ${notice.at}`));
+    },
   };
 
   const handle = (h: DocumentHost, message: PlainInbound): void => {
@@ -41,10 +46,10 @@ export function attachPlainConnection(
         void h.receiveUpdate(subscriber, message.update, message.type === "syncStep2").then(answer);
         return;
       case "awareness":
-        h.receiveAwareness(subscriber, message.update);
+        h.presence.receive(subscriber, message.update);
         return;
       case "queryAwareness": {
-        const states = h.awarenessFor(subscriber);
+        const states = h.presence.visibleTo(subscriber);
         if (states) guard.send(encodePlain.awareness(states));
         return;
       }
@@ -105,7 +110,7 @@ export function attachPlainConnection(
       host = h;
       h.subscribe(subscriber);
       guard.send(encodePlain.sync({ type: "syncStep1", stateVector: Y.encodeStateVector(h.doc) }));
-      const states = h.awarenessFor(subscriber);
+      const states = h.presence.visibleTo(subscriber);
       if (states) guard.send(encodePlain.awareness(states));
       for (const data of early.splice(0)) dispatch(data);
     },

@@ -4,6 +4,7 @@ import type { SessionTemplate } from "../template.ts";
 export const emptyTemplate: SessionTemplate = {
   id: "empty",
   title: "Untitled session",
+  sources: [],
   sections: [
     {
       id: "main",

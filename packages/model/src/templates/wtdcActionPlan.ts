@@ -1,4 +1,5 @@
 import type { BracketReason, TextRun } from "../clauseText.ts";
+import type { Source } from "../source.ts";
 import type { SessionTemplate } from "../template.ts";
 
 /*
@@ -7,7 +8,23 @@ import type { SessionTemplate } from "../template.ts";
  * Regional Initiatives, Study Group Questions, Resolutions and Recommendations). The wording
  * is invented for demonstration and is not negotiated ITU text. Proposers are regional
  * groups only.
+ *
+ * It starts mid-negotiation, as the base document did: footnotes cite where text came from,
+ * one clause is agreed and locked, one is agreed ad referendum, some brackets are
+ * alternatives, and Cybersecurity as a fourth Thematic Priority stands in a section of its
+ * own, entirely in brackets. Agreed clauses carry no brackets (SPEC CS3).
  */
+
+export const WTDC_SOURCES: readonly Source[] = [
+  { id: "sp-2024-2027", title: "Draft ITU Strategic Plan for 2024-2027" },
+  {
+    id: "tdag-wg-rdtp",
+    title: "TDAG Working Group on Resolutions, Declarations and Thematic Priorities (TDAG-WG-RDTP)",
+  },
+  { id: "tdag-wg-sop", title: "TDAG Working Group on Strategic and Operational Plans (TDAG-WG-SOP)" },
+  { id: "cwg-sfp", title: "Council Working Group on the Strategic and Financial Plans 2024-2027 (CWG-SFP)" },
+  { id: "ms-contributions", title: "Contributions of Member States to the Conference" },
+];
 
 /** Plain, unbracketed text. */
 function t(text: string): TextRun {
@@ -19,14 +36,20 @@ function h(text: string): TextRun {
   return { text, bold: true };
 }
 
-/** Bracketed text; the renderer draws the square brackets. */
-function b(id: string, by: readonly string[], reason: BracketReason, text: string): TextRun {
-  return { text, bracket: { id, by, reason } };
+/** Bracketed text; the renderer draws the square brackets. Alternatives share a group. */
+function b(id: string, by: readonly string[], reason: BracketReason, text: string, group?: string): TextRun {
+  return { text, bracket: group ? { id, by, reason, group } : { id, by, reason } };
+}
+
+/** The run with a footnote reference after it, citing a source of WTDC_SOURCES. */
+function fn(run: TextRun, id: string, source: string, note: string): TextRun {
+  return { ...run, footnote: { id, source, note } };
 }
 
 export const wtdcActionPlan: SessionTemplate = {
   id: "wtdc-action-plan",
   title: "WTDC Action Plan (2024-2027)",
+  sources: WTDC_SOURCES,
   sections: [
     {
       id: "glossary",
@@ -36,8 +59,9 @@ export const wtdcActionPlan: SessionTemplate = {
           id: "c1",
           paragraphs: [
             [
+              fn(t("Outcome"), "fn-gloss-1", "sp-2024-2027", "Definition aligned with the draft ITU Strategic Plan."),
               t(
-                "Outcome: a measurable change in the conditions of Member States, Sector Members and other stakeholders to which the activities of the Sector contribute over the planning period.",
+                ": a measurable change in the conditions of Member States, Sector Members and other stakeholders to which the activities of the Sector contribute over the planning period.",
               ),
             ],
           ],
@@ -94,8 +118,15 @@ export const wtdcActionPlan: SessionTemplate = {
           id: "c2",
           paragraphs: [
             [
+              t("It builds on "),
+              fn(
+                t("the work of the advisory group during the preparatory period"),
+                "fn-intro-2",
+                "tdag-wg-sop",
+                "Structure and approach as discussed in TDAG-WG-SOP.",
+              ),
               t(
-                "It builds on the work of the advisory group during the preparatory period and follows a results-based management approach, so that each Output can be traced to the Outcome it supports.",
+                " and follows a results-based management approach, so that each Output can be traced to the Outcome it supports.",
               ),
             ],
           ],
@@ -127,10 +158,22 @@ export const wtdcActionPlan: SessionTemplate = {
           id: "c1",
           paragraphs: [
             [
-              t(
-                "The Thematic Priorities to which the Sector contributes are: (1) Infrastructure and services; (2) Applications; (3) Enabling environment",
+              t("The "),
+              fn(
+                t("Thematic Priorities"),
+                "fn-stp-1",
+                "cwg-sfp",
+                "As integrated into the Strategic Framework common to all Sectors.",
               ),
-              b("b-stp-1-1", ["AFR", "ARB"], "substantive", "; and (4) Cybersecurity"),
+              t(
+                " to which the Sector contributes are: (1) Infrastructure and services; (2) Applications; (3) Enabling environment",
+              ),
+              fn(
+                b("b-stp-1-1", ["AFR", "ARB"], "substantive", "; and (4) Cybersecurity"),
+                "fn-stp-2",
+                "tdag-wg-rdtp",
+                "Cybersecurity as a further Thematic Priority was proposed in TDAG-WG-RDTP; no consensus was reached.",
+              ),
               t("."),
             ],
           ],
@@ -155,8 +198,16 @@ export const wtdcActionPlan: SessionTemplate = {
           id: "c1",
           paragraphs: [
             [
+              fn(
+                t(
+                  "To achieve the Outcomes, the Sector deploys a range of products and services for its Members and other stakeholders",
+                ),
+                "fn-sps-1",
+                "sp-2024-2027",
+                "Products and services as listed in the draft Strategic Plan.",
+              ),
               t(
-                "To achieve the Outcomes, the Sector deploys a range of products and services for its Members and other stakeholders, including studies, capacity-building programmes, project implementation, data and statistics, and platforms for dialogue.",
+                ", including studies, capacity-building programmes, project implementation, data and statistics, and platforms for dialogue.",
               ),
             ],
           ],
@@ -202,8 +253,8 @@ export const wtdcActionPlan: SessionTemplate = {
           paragraphs: [
             [
               t("Regional offices "),
-              b("b-sen-3-1", ["AFR", "APT"], "alternative", "shall"),
-              b("b-sen-3-2", ["CEPT", "CITEL"], "alternative", "should"),
+              b("b-sen-3-1", ["AFR", "APT"], "alternative", "shall", "g-sen-3"),
+              b("b-sen-3-2", ["CEPT", "CITEL"], "alternative", "should", "g-sen-3"),
               t(" be given the means to coordinate the delivery of products and services with regional organizations."),
             ],
           ],
@@ -260,9 +311,14 @@ export const wtdcActionPlan: SessionTemplate = {
           id: "c2",
           paragraphs: [
             [
-              t(
-                "Enhanced capacity of Member States to use spectrum management tools and satellite services for affordable connectivity, in coordination with the other Sectors.",
+              t("Enhanced capacity of Member States to use "),
+              fn(
+                t("spectrum management tools and satellite services"),
+                "fn-impl-2",
+                "tdag-wg-rdtp",
+                "Outcome text as drafted by TDAG in November 2021.",
               ),
+              t(" for affordable connectivity, in coordination with the other Sectors."),
             ],
           ],
         },
@@ -322,9 +378,14 @@ export const wtdcActionPlan: SessionTemplate = {
           id: "c7",
           paragraphs: [
             [
-              t(
-                "Improved availability of reliable telecommunication and ICT data and statistics to support evidence-based policy making.",
+              t("Improved availability of reliable telecommunication and ICT data and statistics "),
+              fn(
+                t("to support evidence-based policy making"),
+                "fn-impl-7",
+                "sp-2024-2027",
+                "Wording aligned with the corresponding outcome of the draft Strategic Plan.",
               ),
+              t("."),
             ],
           ],
         },
@@ -332,11 +393,105 @@ export const wtdcActionPlan: SessionTemplate = {
           id: "c8",
           paragraphs: [
             [
+              fn(
+                b("b-impl-8-1", ["AFR", "ARB", "RCC"], "substantive", "Thematic Priority 4: Cybersecurity."),
+                "fn-impl-8",
+                "ms-contributions",
+                "Proposed in contributions of Member States; see also the section on Thematic Priority 4.",
+              ),
               b(
                 "b-impl-8-1",
                 ["AFR", "ARB", "RCC"],
                 "substantive",
-                "Thematic Priority 4: Cybersecurity. Enhanced capacity of Member States to establish national cybersecurity strategies and incident response teams, and to build trust and confidence in the use of telecommunications and ICTs.",
+                " Enhanced capacity of Member States to establish national cybersecurity strategies and incident response teams, and to build trust and confidence in the use of telecommunications and ICTs.",
+              ),
+            ],
+          ],
+        },
+      ],
+    },
+    {
+      id: "thematic-priority-4",
+      title: "Thematic priority 4: Cybersecurity (proposed)",
+      clauses: [
+        {
+          id: "c1",
+          paragraphs: [
+            [
+              {
+                ...b("b-tp4-1-1", ["AFR", "ARB", "RCC"], "substantive", "Thematic Priority 4: Cybersecurity"),
+                bold: true,
+              },
+            ],
+            [
+              b("b-tp4-1-1", ["AFR", "ARB", "RCC"], "substantive", "Enhanced capacity of Member States to "),
+              fn(
+                b(
+                  "b-tp4-1-1",
+                  ["AFR", "ARB", "RCC"],
+                  "substantive",
+                  "develop and implement national cybersecurity strategies",
+                ),
+                "fn-tp4-1",
+                "tdag-wg-rdtp",
+                "Proposal for Cybersecurity as a stand-alone Thematic Priority.",
+              ),
+              b(
+                "b-tp4-1-1",
+                ["AFR", "ARB", "RCC"],
+                "substantive",
+                ", taking into account their national priorities and circumstances.",
+              ),
+            ],
+          ],
+        },
+        {
+          id: "c2",
+          paragraphs: [
+            [
+              b(
+                "b-tp4-2-1",
+                ["AFR", "ARB"],
+                "substantive",
+                "Enhanced capacity of Member States to establish and strengthen national computer incident response teams and to cooperate on incident response at the regional level.",
+              ),
+            ],
+          ],
+        },
+        {
+          id: "c3",
+          paragraphs: [
+            [
+              b(
+                "b-tp4-3-1",
+                ["ARB", "RCC"],
+                "substantive",
+                "Increased trust and confidence in the use of telecommunications and ICTs, ",
+              ),
+              fn(
+                b(
+                  "b-tp4-3-1",
+                  ["ARB", "RCC"],
+                  "substantive",
+                  "including child online protection and the protection of personal data",
+                ),
+                "fn-tp4-3",
+                "ms-contributions",
+                "Element added in a contribution of Member States.",
+              ),
+              b("b-tp4-3-1", ["ARB", "RCC"], "substantive", ", in cooperation with relevant organizations."),
+            ],
+          ],
+        },
+        {
+          id: "c4",
+          paragraphs: [
+            [
+              b(
+                "b-tp4-4-1",
+                ["AFR", "RCC"],
+                "substantive",
+                "Enhanced international cooperation and exchange of information on cybersecurity among Member States and Sector Members, in coordination with the other Sectors.",
               ),
             ],
           ],
@@ -349,6 +504,8 @@ export const wtdcActionPlan: SessionTemplate = {
       clauses: [
         {
           id: "c1",
+          consensus: "agreed",
+          locked: { reason: null },
           paragraphs: [
             [
               t(
@@ -397,6 +554,8 @@ export const wtdcActionPlan: SessionTemplate = {
         },
         {
           id: "c2",
+          consensus: "agreed_ad_ref",
+          pending: ["ARB", "RCC"],
           paragraphs: [
             [
               t(
@@ -451,7 +610,8 @@ export const wtdcActionPlan: SessionTemplate = {
           paragraphs: [
             [
               t("The advisory group will review the implementation of the Resolutions "),
-              b("b-rr-3-1", ["APT", "RCC"], "awaiting_instructions", "every year"),
+              b("b-rr-3-1", ["APT"], "alternative", "every year", "g-rr-3"),
+              b("b-rr-3-2", ["RCC"], "alternative", "every two years", "g-rr-3"),
               t(" and report to the next Conference."),
             ],
           ],

@@ -1,0 +1,347 @@
+import {
+  type Actor,
+  type ClauseEntry,
+  type Command,
+  consensusAfterEdit,
+  DEFAULT_SESSION_OPTIONS,
+  decideConfirm,
+  decideDelete,
+  decideInsert,
+  decideLock,
+  decideMove,
+  decideRenumber,
+  decideSetConsensus,
+  decideUnlock,
+  INDEX_CLAUSES,
+  INDEX_ORDER,
+  NO_FIGURES,
+  type RuleContext,
+  type RuleDecision,
+  readClause,
+  readSectionIndex,
+  type SessionOptions,
+  stampOf,
+  writeClauseText,
+} from "@gavel/model";
+import * as Y from "yjs";
+import { GavelError } from "../errors.ts";
+import type { UpdateAuthor } from "../store/Store.ts";
+import { authorOf, type DocumentHost, type RecordExtras } from "./DocumentHost.ts";
+import type { DocumentRegistry } from "./DocumentRegistry.ts";
+import type { GroupCommit } from "./GroupCommit.ts";
+import { clauseRef, indexRef } from "./refs.ts";
+import { SERVER_AUTHOR, type SessionService } from "./SessionService.ts";
+
+export interface CommandResult {
+  readonly command: Command["type"];
+  readonly clause: ClauseEntry | null;
+}
+
+/** A rule's refusal, or the decision's value. */
+function unwrap<T extends object>(decision: RuleDecision<T>): T {
+  if (!decision.ok) throw new GavelError(decision.error.code, `${decision.error.rule}: ${decision.error.message}`);
+  return decision;
+}
+
+/**
+ * Commands: validated against role and state by the rules (packages/model/src/rules.ts, SPEC.md)
+ * and applied by the server to the section index, recorded with the actor (AU1). Index changes
+ * are serialised per index (DocumentHost.applyServerChange), so each decision reads the state
+ * the previous command left.
+ */
+export class CommandService {
+  constructor(
+    private readonly sessions: SessionService,
+    private readonly registry: DocumentRegistry,
+    private readonly commit: GroupCommit,
+    private readonly options: SessionOptions = DEFAULT_SESSION_OPTIONS,
+  ) {}
+
+  async execute(actor: Actor, session: string, command: Command): Promise<CommandResult> {
+    const record = await this.sessions.sessionFor(actor, session);
+    if (!record.sections.some((s) => s.id === command.section)) {
+      throw new GavelError("NOT_FOUND", `no section ${command.section}`);
+    }
+    const ctx: RuleContext = { actor, now: stampOf(actor, new Date().toISOString()), options: this.options };
+    return this.registry.withDocument(indexRef(session, command.section), async (index) => {
+      const clause = await this.run(ctx, session, index, command);
+      return { command: command.type, clause };
+    });
+  }
+
+  /** The id of a section's last clause (where an insert without `after` goes), null when empty. */
+  async lastClauseId(actor: Actor, session: string, section: string): Promise<string | null> {
+    await this.sessions.sessionFor(actor, session);
+    const ids = await this.registry.withDocument(indexRef(session, section), (h) =>
+      h.doc.getArray<string>(INDEX_ORDER).toArray(),
+    );
+    return ids.at(-1) ?? null;
+  }
+
+  private async run(
+    ctx: RuleContext,
+    session: string,
+    index: DocumentHost,
+    command: Command,
+  ): Promise<ClauseEntry | null> {
+    switch (command.type) {
+      case "insertClause":
+        return this.insert(ctx, session, index, command);
+      case "moveClause":
+        return this.change(ctx, index, command, (doc, entries) => {
+          const { order } = unwrap(decideMove(ctx, entries, command));
+          const array = doc.getArray<string>(INDEX_ORDER);
+          array.delete(0, array.length);
+          array.insert(0, order);
+          return entryOf(doc, command.clause);
+        });
+      case "deleteClause":
+        return this.change(ctx, index, command, (doc) => {
+          const entry = requireEntry(doc, command.clause);
+          unwrap(decideDelete(ctx, entry));
+          const array = doc.getArray<string>(INDEX_ORDER);
+          array.delete(array.toArray().indexOf(command.clause), 1);
+          doc.getMap<ClauseEntry>(INDEX_CLAUSES).delete(command.clause);
+          return entry;
+        });
+      case "setConsensus": {
+        const figures = await this.figuresOf(session, command.section, command.clause);
+        return this.updateEntry(ctx, index, command, (entry) => {
+          const { consensus } = unwrap(decideSetConsensus(ctx, { ...entry, figures }, command));
+          return { ...entry, figures, consensus };
+        });
+      }
+      case "confirm":
+        return this.updateEntry(ctx, index, command, (entry) => ({
+          ...entry,
+          consensus: unwrap(decideConfirm(ctx, entry)).consensus,
+        }));
+      case "lock":
+        return this.lock(ctx, session, index, command);
+      case "unlock":
+        return this.unlock(ctx, session, index, command);
+      case "renumber":
+        return this.change(ctx, index, command, (doc, entries) => {
+          const map = doc.getMap<ClauseEntry>(INDEX_CLAUSES);
+          for (const entry of unwrap(decideRenumber(ctx, entries)).entries) map.set(entry.id, entry);
+          return null;
+        });
+    }
+  }
+
+  /** Runs `mutate` on a copy of the index and stores the result with the command (AU1). */
+  private async change<T>(
+    ctx: RuleContext,
+    index: DocumentHost,
+    command: Command,
+    mutate: (doc: Y.Doc, entries: ClauseEntry[]) => T,
+    extras: (value: T) => Omit<RecordExtras, "command"> = () => ({}),
+  ): Promise<T> {
+    const author = authorOf(ctx.actor);
+    const recorded = JSON.stringify(command);
+    const { outcome, value } = await index.applyServerChange(
+      author,
+      (doc) => mutate(doc, readSectionIndex(doc).clauses.map(stripLabel)),
+      (v) => ({ command: recorded, ...extras(v) }),
+    );
+    if (outcome.type === "failed" || outcome.type === "invalid")
+      throw new GavelError("STORE_UNAVAILABLE", outcome.reason);
+    if (outcome.type === "refused") throw new GavelError(outcome.code, outcome.reason);
+    return value;
+  }
+
+  private updateEntry(
+    ctx: RuleContext,
+    index: DocumentHost,
+    command: Extract<Command, { clause: string }>,
+    next: (entry: ClauseEntry) => ClauseEntry,
+    extras: (entry: ClauseEntry) => Omit<RecordExtras, "command"> = () => ({}),
+  ): Promise<ClauseEntry> {
+    return this.change(
+      ctx,
+      index,
+      command,
+      (doc) => {
+        const entry = next(requireEntry(doc, command.clause));
+        doc.getMap<ClauseEntry>(INDEX_CLAUSES).set(entry.id, entry);
+        return entry;
+      },
+      extras,
+    );
+  }
+
+  private async insert(
+    ctx: RuleContext,
+    session: string,
+    index: DocumentHost,
+    command: Extract<Command, { type: "insertClause" }>,
+  ) {
+    const author = authorOf(ctx.actor);
+    // Decide first on the current index, so that a refused insert stores nothing.
+    const entries = readSectionIndex(index.doc).clauses.map(stripLabel);
+    const { bracket } = unwrap(decideInsert(ctx, entries, command));
+    const id = nextClauseId(index.doc);
+    const doc = new Y.Doc();
+    const text = command.text ?? "";
+    const paragraphs = text
+      .split("\n")
+      .map((line) =>
+        line ? [{ text: line, ...(bracket ? { bracket: { ...bracket, id: `b-${id}`, group: null } } : {}) }] : [],
+      );
+    writeClauseText(doc, paragraphs);
+    const content = readClause(doc);
+    const clauseName = clauseRef(session, command.section, id).name;
+    const stored = await this.commit.submit({
+      doc: clauseName,
+      update: Y.encodeStateAsUpdate(doc),
+      author,
+      at: Date.now(),
+    });
+    doc.destroy();
+    if (stored === null) throw new GavelError("LOCKED");
+    return this.change(ctx, index, command, (indexDoc, current) => {
+      const { position } = unwrap(decideInsert(ctx, current, command));
+      const entry: ClauseEntry = {
+        id,
+        createdAt: ctx.now.at,
+        createdBy: ctx.actor.sub,
+        consensus: { state: "open" },
+        lock: null,
+        number: null,
+        formerNumbers: [],
+        figures: content.figures,
+      };
+      indexDoc.getMap<ClauseEntry>(INDEX_CLAUSES).set(id, entry);
+      indexDoc.getArray<string>(INDEX_ORDER).insert(position, [id]);
+      return entry;
+    });
+  }
+
+  /**
+   * LK4: from the moment the lock is decided the clause refuses every write; the writes it
+   * accepted before are drained into the store, then the lock is stored with the store-level
+   * lock (atomic with the append, on every node), then everyone is told (LK5).
+   */
+  private async lock(
+    ctx: RuleContext,
+    session: string,
+    index: DocumentHost,
+    command: Extract<Command, { type: "lock" }>,
+  ) {
+    const pre = requireEntry(index.doc, command.clause);
+    const { lock } = unwrap(decideLock(ctx, pre, command));
+    const clause = await this.registry.acquire(clauseRef(session, command.section, command.clause));
+    try {
+      clause.beginLock(lock);
+      await clause.settled();
+      const target = clause.name.name;
+      const entry = await this.updateEntry(
+        ctx,
+        index,
+        command,
+        (current) => ({ ...current, lock: unwrap(decideLock(ctx, current, command)).lock }),
+        () => ({ lockEffect: { type: "lock", target } }),
+      );
+      if (entry.lock) clause.confirmLock(entry.lock);
+      return entry;
+    } catch (error) {
+      clause.abortLock();
+      throw error;
+    } finally {
+      this.registry.release(clause);
+    }
+  }
+
+  private async unlock(
+    ctx: RuleContext,
+    session: string,
+    index: DocumentHost,
+    command: Extract<Command, { type: "unlock" }>,
+  ) {
+    const clause = await this.registry.acquire(clauseRef(session, command.section, command.clause));
+    try {
+      const target = clause.name.name;
+      let reason = "";
+      const entry = await this.updateEntry(
+        ctx,
+        index,
+        command,
+        (current) => {
+          reason = unwrap(decideUnlock(ctx, current, command)).unlock.reason;
+          return { ...current, lock: null };
+        },
+        () => ({ lockEffect: { type: "unlock", target } }),
+      );
+      clause.confirmUnlock(ctx.now.name, ctx.now.at, reason);
+      return entry;
+    } finally {
+      this.registry.release(clause);
+    }
+  }
+
+  private figuresOf(session: string, section: string, clause: string) {
+    return this.registry.withDocument(clauseRef(session, section, clause), (h) => readClause(h.doc).figures);
+  }
+
+  /**
+   * Live figures (CS6): after an accepted edit of a clause, its bracket counts in the index
+   * follow, and an agreement the edit re-bracketed goes back to open.
+   */
+  async afterClauseEdit(clause: DocumentHost, editor: UpdateAuthor): Promise<void> {
+    const index = this.registry.indexHostOf(clause);
+    if (!index || clause.name.kind !== "clause") return;
+    const id = clause.name.clause;
+    const figures = readClause(clause.doc).figures;
+    const current = entryOf(index.doc, id);
+    if (
+      !current ||
+      (sameFigures(current.figures, figures) && consensusAfterEdit(current, figures, stampOfAuthor(editor)) === null)
+    )
+      return;
+    await index.applyServerChange(
+      SERVER_AUTHOR,
+      (doc) => {
+        const entry = entryOf(doc, id);
+        if (!entry) return;
+        const consensus = consensusAfterEdit(entry, figures, stampOfAuthor(editor)) ?? entry.consensus;
+        doc.getMap<ClauseEntry>(INDEX_CLAUSES).set(id, { ...entry, figures, consensus });
+      },
+      () => ({
+        command: JSON.stringify({ type: "figures", section: clause.name.section, clause: id, editor: editor.sub }),
+      }),
+    );
+  }
+}
+
+function stampOfAuthor(author: UpdateAuthor) {
+  return { sub: author.sub, name: author.name, at: new Date().toISOString() };
+}
+
+function entryOf(doc: Y.Doc, id: string): ClauseEntry | null {
+  return doc.getMap<ClauseEntry>(INDEX_CLAUSES).get(id) ?? null;
+}
+
+function requireEntry(doc: Y.Doc, id: string): ClauseEntry {
+  const entry = entryOf(doc, id);
+  if (!entry) throw new GavelError("NOT_FOUND", `no clause ${id} in this section`);
+  return entry;
+}
+
+function stripLabel<T extends ClauseEntry>(clause: T): ClauseEntry {
+  const { id, createdAt, createdBy, consensus, lock, number, formerNumbers, figures } = clause;
+  return { id, createdAt, createdBy, consensus, lock, number, formerNumbers, figures: figures ?? NO_FIGURES };
+}
+
+/** `c<n>` with n one more than the largest used in the section, deleted clauses included. */
+function nextClauseId(doc: Y.Doc): string {
+  let max = 0;
+  for (const id of doc.getMap<ClauseEntry>(INDEX_CLAUSES).keys()) {
+    const n = /^c(\d+)$/.exec(id)?.[1];
+    if (n) max = Math.max(max, Number(n));
+  }
+  return `c${max + 1}`;
+}
+
+function sameFigures(a: ClauseEntry["figures"], b: ClauseEntry["figures"]): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}

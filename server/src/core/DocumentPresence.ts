@@ -1,0 +1,89 @@
+import type { Actor } from "@gavel/model";
+import { Awareness, applyAwarenessUpdate, encodeAwarenessUpdate, removeAwarenessStates } from "y-protocols/awareness";
+import type * as Y from "yjs";
+import { decodeAwareness, encodeAwareness, stampPresence } from "./presence.ts";
+
+/** What presence needs of a connection. */
+export interface PresenceSubscriber {
+  readonly actor: Actor;
+  sendAwareness(update: Uint8Array): void;
+}
+
+const MAX_CLIENT_IDS_PER_SUBSCRIBER = 8;
+
+/**
+ * The awareness of one document, relayed with identities stamped by the server. Invariants: a
+ * client id belongs to at most one subscriber; observers' presence reaches only observers.
+ */
+export class DocumentPresence {
+  private readonly awareness: Awareness;
+  private readonly clientIdsOf = new Map<PresenceSubscriber, Set<number>>();
+  private readonly observerClientIds = new Set<number>();
+
+  constructor(doc: Y.Doc) {
+    this.awareness = new Awareness(doc);
+    this.awareness.setLocalState(null);
+    this.awareness.on("update", this.broadcast);
+  }
+
+  join(subscriber: PresenceSubscriber): void {
+    this.clientIdsOf.set(subscriber, new Set());
+  }
+
+  leave(subscriber: PresenceSubscriber): void {
+    const ids = this.clientIdsOf.get(subscriber);
+    if (ids && ids.size > 0) removeAwarenessStates(this.awareness, [...ids], subscriber);
+    this.clientIdsOf.delete(subscriber);
+    for (const id of ids ?? []) this.observerClientIds.delete(id);
+  }
+
+  /** Applies a subscriber's presence, stamped with its identity; throws on a malformed update. */
+  receive(from: PresenceSubscriber, update: Uint8Array): void {
+    const owned = this.clientIdsOf.get(from);
+    if (!owned) return;
+    const accepted = decodeAwareness(update).filter((entry) => {
+      if (owned.has(entry.clientId)) return true;
+      if (owned.size >= MAX_CLIENT_IDS_PER_SUBSCRIBER || this.isOwnedByOther(entry.clientId, from)) return false;
+      owned.add(entry.clientId);
+      if (from.actor.role === "observer") this.observerClientIds.add(entry.clientId);
+      return true;
+    });
+    if (accepted.length === 0) return;
+    const stamped = accepted.map((entry) => stampPresence(entry, from.actor));
+    applyAwarenessUpdate(this.awareness, encodeAwareness(stamped), from);
+  }
+
+  private isOwnedByOther(clientId: number, from: PresenceSubscriber): boolean {
+    for (const [subscriber, ids] of this.clientIdsOf) {
+      if (subscriber !== from && ids.has(clientId)) return true;
+    }
+    return false;
+  }
+
+  /** Every current state by client id (all roles: for the server's own use). */
+  states(): ReadonlyMap<number, Record<string, unknown>> {
+    return this.awareness.getStates();
+  }
+
+  /** The presence a subscriber may see, as one awareness update; null when there is none. */
+  visibleTo(subscriber: PresenceSubscriber, clientIds?: readonly number[]): Uint8Array | null {
+    const ids = (clientIds ?? [...this.awareness.getStates().keys()]).filter(
+      (id) => subscriber.actor.role === "observer" || !this.observerClientIds.has(id),
+    );
+    const known = ids.filter((id) => this.awareness.meta.has(id));
+    return known.length > 0 ? encodeAwarenessUpdate(this.awareness, known) : null;
+  }
+
+  private readonly broadcast = (changes: { added: number[]; updated: number[]; removed: number[] }): void => {
+    const changed = [...changes.added, ...changes.updated, ...changes.removed];
+    for (const subscriber of this.clientIdsOf.keys()) {
+      const update = this.visibleTo(subscriber, changed);
+      if (update) subscriber.sendAwareness(update);
+    }
+  };
+
+  destroy(): void {
+    this.awareness.off("update", this.broadcast);
+    this.awareness.destroy();
+  }
+}
