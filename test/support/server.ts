@@ -19,6 +19,7 @@ export const TEST_SECRET = "test-secret-that-is-long-enough-for-hs256-0123456789
 export interface TestServer {
   readonly server: GavelServer;
   readonly store: Store;
+  readonly dataDir: string;
   readonly httpUrl: string;
   readonly wsUrl: string;
   token(
@@ -34,9 +35,9 @@ export interface TestServer {
  * closes it, e.g. in afterAll).
  */
 export async function startTestServer(
-  options: { store?: Store; env?: Record<string, string>; keep?: boolean; session?: string } = {},
+  options: { store?: Store; env?: Record<string, string>; keep?: boolean; session?: string; dataDir?: string } = {},
 ): Promise<TestServer> {
-  const dataDir = tempDir("gavel-server-");
+  const dataDir = options.dataDir ?? tempDir("gavel-server-");
   const config: Config = loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: "warn", PORT: "0", ...options.env });
   const store = options.store ?? openSqliteStore({ file: join(dataDir, "gavel.sqlite") });
   const secret = secretKey(TEST_SECRET);
@@ -56,6 +57,7 @@ export async function startTestServer(
   return {
     server,
     store,
+    dataDir,
     httpUrl: `http://127.0.0.1:${port}`,
     wsUrl: `ws://127.0.0.1:${port}`,
     token: (role, o = {}) => makeToken(role, { session, ...o }),

@@ -1,22 +1,21 @@
 import {
-  type ClauseEntry,
-  type Consensus,
   clauseDocName,
   indexDocName,
-  readClause,
   type SessionTemplate,
   type Stamp,
-  type TemplateClause,
+  templateClauseEntries,
   writeClauseText,
   writeSectionIndex,
 } from "@gavel/model";
 import * as Y from "yjs";
 import type { UpdateAuthor, UpdateRecord } from "../store/Store.ts";
 
+const EMPTY_UPDATE = Uint8Array.of(0, 0);
+
 /**
  * The store records that create a session's documents from a template: per section, its clause
- * documents, its index, and one lock record per clause the template starts locked. Pure: the
- * caller appends them in one group commit.
+ * documents, its index, and one record per clause the template starts locked, carrying the
+ * store-level lock. Pure: the caller appends them in one group commit.
  */
 export function seedRecords(
   session: string,
@@ -27,11 +26,9 @@ export function seedRecords(
   const stamp: Stamp = { sub: author.sub, name: author.name, at: new Date(at).toISOString() };
   const records: UpdateRecord[] = [];
   for (const section of template.sections) {
-    const entries: ClauseEntry[] = [];
-    for (const [i, clause] of section.clauses.entries()) {
+    for (const clause of section.clauses) {
       const doc = new Y.Doc();
       writeClauseText(doc, clause.paragraphs);
-      const figures = readClause(doc).figures;
       records.push({
         doc: clauseDocName(session, section.id, clause.id),
         update: Y.encodeStateAsUpdate(doc),
@@ -39,17 +36,8 @@ export function seedRecords(
         at,
       });
       doc.destroy();
-      entries.push({
-        id: clause.id,
-        createdAt: stamp.at,
-        createdBy: author.sub,
-        consensus: consensusOf(clause, stamp),
-        lock: clause.locked ? { ...stamp, reason: clause.locked.reason } : null,
-        number: i + 1,
-        formerNumbers: [],
-        figures,
-      });
     }
+    const entries = templateClauseEntries(section, stamp);
     const index = new Y.Doc();
     writeSectionIndex(index, { session, section: section.id, title: section.title }, entries);
     const indexName = indexDocName(session, section.id);
@@ -64,22 +52,9 @@ export function seedRecords(
         clause: entry.id,
         reason: entry.lock.reason,
       });
-      // The lock is in the index already; this record carries the store-level lock (no change).
+      // The index records the lock already; this record only carries the store-level lock.
       records.push({ doc: indexName, update: EMPTY_UPDATE, author, at, command, lockEffect: { type: "lock", target } });
     }
   }
   return records;
-}
-
-const EMPTY_UPDATE = Uint8Array.of(0, 0);
-
-function consensusOf(clause: TemplateClause, set: Stamp): Consensus {
-  switch (clause.consensus ?? "open") {
-    case "open":
-      return { state: "open" };
-    case "agreed":
-      return { state: "agreed", set, confirmed: [] };
-    case "agreed_ad_ref":
-      return { state: "agreed_ad_ref", pending: [...(clause.pending ?? [])], confirmed: [], set };
-  }
 }

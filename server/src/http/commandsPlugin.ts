@@ -78,11 +78,12 @@ export const commandsPlugin: FastifyPluginAsync<CommandsOptions> = async (app, {
     clause: p.clause,
     reason: b?.reason,
   }));
-  clauseRoute<{ reason: string }>("/unlock", body({ reason }, ["reason"]), (p, b) => ({
+  // The reason is checked by the rules (LK3: REASON_REQUIRED), not by the schema.
+  clauseRoute<{ reason?: string } | undefined>("/unlock", body({ reason }), (p, b) => ({
     type: "unlock",
     section: p.section,
     clause: p.clause,
-    reason: b.reason,
+    reason: b?.reason ?? "",
   }));
 
   app.delete<{ Params: ClauseParams }>(`${base}/clauses/:clause`, async (request) => {

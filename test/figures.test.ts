@@ -1,0 +1,68 @@
+import type { ClauseEntry } from "@gavel/model";
+import { describe, expect, it } from "vitest";
+import type * as Y from "yjs";
+import { api } from "./support/api.ts";
+import { attachDocument, multiplexedSocket } from "./support/clients.ts";
+import { startTestServer, waitUntil, waitUntilAsync } from "./support/server.ts";
+
+interface ConsensusBody {
+  totals: { openBrackets: number; byDelegation: Record<string, number> };
+  sections: {
+    id: string;
+    figures: { openBrackets: number };
+    clauses: { id: string; state: string; figures: { openBrackets: number } }[];
+  }[];
+}
+
+function firstText(doc: Y.Doc): Y.XmlText {
+  const paragraph = doc.getXmlFragment("default").get(0) as Y.XmlElement;
+  return paragraph.get(0) as Y.XmlText;
+}
+
+describe("live consensus figures", () => {
+  it("CS6 CS11: bracket counts follow a delegate's bracket marks without any command, and re-bracketing reopens an agreement", async () => {
+    const t = await startTestServer();
+    const chair = await t.token("chair");
+    const token = await t.token("delegate", { delegation: "RCC" });
+    const socket = multiplexedSocket(t.wsUrl, token);
+    const index = attachDocument(socket, "demo/glossary", token);
+    const clause = attachDocument(socket, "demo/glossary/c1", token);
+    await waitUntil(() => index.synced && clause.synced, "synced");
+    const entry = () => index.document.getMap<ClauseEntry>("clauses").get("c1");
+    const figures = async () =>
+      (await api<ConsensusBody>(t.httpUrl, chair, "GET", "/api/sessions/demo/consensus")).body;
+    const before = await figures();
+    expect(entry()?.figures.openBrackets).toBe(0);
+    expect(
+      (
+        await api(t.httpUrl, chair, "POST", "/api/sessions/demo/sections/glossary/clauses/c1/consensus", {
+          state: "agreed",
+        })
+      ).status,
+    ).toBe(200);
+    await waitUntil(() => entry()?.consensus.state === "agreed", "agreed reached the index");
+
+    // A delegate brackets a phrase: a mark in the text, no command.
+    firstText(clause.document).format(0, 7, {
+      bracket: { id: "b-rcc-1", by: ["RCC"], reason: "substantive", group: null },
+    });
+    await waitUntil(() => entry()?.figures.openBrackets === 1, "the index counts the new bracket");
+    expect(entry()?.figures.byDelegation).toEqual({ RCC: 1 });
+    expect(entry()?.consensus.state).toBe("open");
+    const during = await figures();
+    expect(during.totals.openBrackets).toBe(before.totals.openBrackets + 1);
+    expect(during.totals.byDelegation.RCC).toBe((before.totals.byDelegation.RCC ?? 0) + 1);
+    expect(during.sections.find((s) => s.id === "glossary")?.clauses.find((c) => c.id === "c1")).toMatchObject({
+      state: "open",
+      figures: { openBrackets: 1 },
+    });
+
+    // Withdrawn: the mark is removed.
+    firstText(clause.document).format(0, 7, { bracket: null });
+    await waitUntil(() => entry()?.figures.openBrackets === 0, "the index forgets the withdrawn bracket");
+    await waitUntilAsync(
+      async () => (await figures()).totals.openBrackets === before.totals.openBrackets,
+      "totals back",
+    );
+  });
+});
