@@ -1,20 +1,25 @@
 # The Gavel server. Build context: the repository root.
-FROM node:20-bookworm-slim
+# Stage 1 builds the browser client (Vite, a devDependency); stage 2 runs the server with
+# production dependencies only and the built client.
+FROM node:20-bookworm-slim AS build
 WORKDIR /app
-# better-sqlite3 builds from source when no prebuilt binary matches.
 RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
 COPY package.json package-lock.json ./
 COPY packages/model/package.json packages/model/
 COPY packages/protocol/package.json packages/protocol/
 COPY server/package.json server/
 COPY client/package.json client/
-RUN npm ci --omit=dev --no-audit --no-fund
-COPY packages packages
-COPY server server
-COPY client client
+RUN npm ci --no-audit --no-fund
+COPY . .
+RUN npm run build:client && npm prune --omit=dev
+
+FROM node:20-bookworm-slim
+WORKDIR /app
+COPY --from=build /app /app
 ENV HOST=0.0.0.0 PORT=1234 DATA_DIR=/data NODE_ENV=production
 RUN mkdir -p /data && chown node:node /data
 VOLUME /data
 EXPOSE 1234
 USER node
-CMD ["npm", "start"]
+# Not `npm start`: its prestart builds the client, which the image already holds.
+CMD ["node", "--import", "tsx", "server/src/main.ts"]

@@ -79,7 +79,7 @@ export async function buildServer(config: Config, deps: ServerDeps): Promise<Gav
     return reply.code(500).send({ error: { code: "INTERNAL", message: "internal error" } });
   });
 
-  await app.register(clientPlugin, { indexHtml: fileURLToPath(new URL("../../client/index.html", import.meta.url)) });
+  await app.register(clientPlugin, { distDir: fileURLToPath(new URL("../../client/dist", import.meta.url)) });
   await app.register(healthPlugin, { store, metrics, documentsLoaded: () => registry.loadedCount });
   await app.register(sessionsPlugin, { sessions, views, verify });
   await app.register(commandsPlugin, { commands, verify });
