@@ -46,7 +46,7 @@ export async function openRoom(
   browser: Browser,
   baseUrl: string,
   token: string,
-  options: { view?: string; keep?: boolean } = {},
+  options: { view?: string; keep?: boolean; section?: string } = {},
 ): Promise<Room> {
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
   if (!options.keep) onTestFinished(() => context.close());
@@ -60,7 +60,7 @@ export async function openRoom(
   page.on("pageerror", (error) => errors.push(`page: ${error.stack ?? error.message}`));
   const query = new URLSearchParams({ token });
   if (options.view !== undefined) query.set("view", options.view);
-  await page.goto(`${baseUrl}/?${query}`, { waitUntil: "load" });
+  await page.goto(`${baseUrl}/?${query}${options.section ? `#${options.section}` : ""}`, { waitUntil: "load" });
   return { context, page, errors };
 }
 
