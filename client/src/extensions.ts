@@ -148,6 +148,8 @@ export interface ClauseKeyHandlers {
   readonly previous: () => void;
   readonly next: () => void;
   readonly enterAtEnd: () => void;
+  /** Escape: to the clause's tools (brackets, chair console), so they are reachable without a mouse. */
+  readonly tools: () => void;
 }
 
 /** Keyboard as in one document: arrows and Tab cross clause borders, Enter at the end proposes a clause. */
@@ -168,6 +170,7 @@ export function clauseKeys(handlers: ClauseKeyHandlers) {
         Tab: () => run(handlers.next),
         "Shift-Tab": () => run(handlers.previous),
         Enter: () => atEnd() && this.editor.isEditable && run(handlers.enterAtEnd),
+        Escape: () => run(handlers.tools),
       };
     },
   });

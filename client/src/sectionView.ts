@@ -97,6 +97,10 @@ export class SectionView {
         previous: () => this.neighbour(entry.id, -1)?.editor.focus("end"),
         next: () => this.neighbour(entry.id, 1)?.editor.focus("start"),
         enterAtEnd: () => this.proposeAfter(entry.id),
+        tools: () =>
+          element
+            .querySelector<HTMLElement>(".bracket-tools input, .chair-tools select, .clause-header button")
+            ?.focus(),
       },
     });
     Object.assign(row, { editor });

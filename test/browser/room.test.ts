@@ -208,6 +208,29 @@ describe("the drafting room in a real browser", () => {
     expect(await serverText(t.httpUrl, await t.token("chair"), "glossary", "c1")).toContain("written-offline");
   });
 
+  it("keyboard as in one document: Tab and arrows cross clauses, Enter at the end proposes a new clause, Escape reaches the tools", async () => {
+    const t = await startTestServer();
+    const browser = await launchBrowser();
+    const room = await openRoom(browser, t.httpUrl, await t.token("secretariat"), { section: "structure-linkages" });
+    await editorOf(room.page, "c2").waitFor();
+    await editorOf(room.page, "c1").click();
+    await room.page.keyboard.press("Tab");
+    expect(await room.page.evaluate(() => document.activeElement?.closest("article")?.getAttribute("data-clause"))).toBe("c2");
+    await room.page.keyboard.press("Shift+Tab");
+    expect(await room.page.evaluate(() => document.activeElement?.closest("article")?.getAttribute("data-clause"))).toBe("c1");
+    await room.page.keyboard.press("Escape");
+    expect(await room.page.evaluate(() => document.activeElement?.getAttribute("name"))).toBe("by");
+
+    await editorOf(room.page, "c2").click();
+    await room.page.keyboard.press("Control+End");
+    await room.page.keyboard.press("End");
+    await room.page.keyboard.press("Enter");
+    await room.page.locator('article[data-clause="c3"]').waitFor();
+    const numbers = await room.page.locator("article.clause .number").allInnerTexts();
+    expect(numbers).toEqual(["1", "2", "2 bis"]);
+    expect(room.errors).toEqual([]);
+  });
+
   it("the projector view: large type, the clause under discussion highlighted", async () => {
     const t = await startTestServer();
     const browser = await launchBrowser();
