@@ -162,15 +162,28 @@ describe("commands over HTTP: refusals carry the documented codes", () => {
     expect(section.clauses.find((c) => c.id === bis)?.formerNumbers).toEqual(["3 bis"]);
   });
 
-  it("CM3 CM4: the chair moves and deletes clauses; the structure follows", async () => {
+  it("CM3 CM4: the chair moves and deletes clauses; the structure follows; a deleted clause's id is never reused", async () => {
     const t = await startTestServer();
     const chair = await t.token("chair");
     expect((await api(t.httpUrl, chair, "POST", `${S}/glossary/clauses/c4/move`, { after: null })).status).toBe(200);
     expect((await api(t.httpUrl, chair, "DELETE", `${S}/glossary/clauses/c2`)).status).toBe(200);
-    const section = (await api<ApiSection>(t.httpUrl, chair, "GET", `${S}/glossary`)).body;
+    let section = (await api<ApiSection>(t.httpUrl, chair, "GET", `${S}/glossary`)).body;
     expect(section.clauses.map((c) => c.id)).toEqual(["c4", "c1", "c3"]);
     // NB1: a move keeps numbers until renumbering.
     expect(section.clauses.map((c) => c.number)).toEqual(["4", "1", "3"]);
+
+    // c4's document keeps its history: a new clause must not take its name and inherit its text.
+    expect((await api(t.httpUrl, chair, "DELETE", `${S}/glossary/clauses/c4`)).status).toBe(200);
+    const added = await api<{ clause: { id: string } }>(t.httpUrl, chair, "POST", `${S}/glossary/clauses`, {
+      text: "Fresh.",
+    });
+    expect(added.body.clause.id).toBe("c5");
+    section = (await api<ApiSection>(t.httpUrl, chair, "GET", `${S}/glossary`)).body;
+    expect(section.clauses.map((c) => [c.id, c.text])).toEqual([
+      ["c1", expect.any(String)],
+      ["c3", expect.any(String)],
+      ["c5", "Fresh."],
+    ]);
   });
 
   it("the same commands travel as stateless messages on the multiplexed socket, answered by id", async () => {

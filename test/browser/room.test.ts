@@ -215,9 +215,13 @@ describe("the drafting room in a real browser", () => {
     await editorOf(room.page, "c2").waitFor();
     await editorOf(room.page, "c1").click();
     await room.page.keyboard.press("Tab");
-    expect(await room.page.evaluate(() => document.activeElement?.closest("article")?.getAttribute("data-clause"))).toBe("c2");
+    expect(
+      await room.page.evaluate(() => document.activeElement?.closest("article")?.getAttribute("data-clause")),
+    ).toBe("c2");
     await room.page.keyboard.press("Shift+Tab");
-    expect(await room.page.evaluate(() => document.activeElement?.closest("article")?.getAttribute("data-clause"))).toBe("c1");
+    expect(
+      await room.page.evaluate(() => document.activeElement?.closest("article")?.getAttribute("data-clause")),
+    ).toBe("c1");
     await room.page.keyboard.press("Escape");
     expect(await room.page.evaluate(() => document.activeElement?.getAttribute("name"))).toBe("by");
 

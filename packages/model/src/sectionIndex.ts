@@ -13,6 +13,8 @@ export interface SectionMeta {
 export const INDEX_META = "meta";
 export const INDEX_ORDER = "order";
 export const INDEX_CLAUSES = "clauses";
+/** Ids of deleted clauses: their documents keep their history, so the ids are never reused. */
+export const INDEX_DELETED = "deleted";
 
 export function writeSectionIndex(doc: Y.Doc, meta: SectionMeta, clauses: readonly ClauseEntry[]): void {
   doc.transact(() => {

@@ -13,10 +13,9 @@ import {
   decideSetConsensus,
   decideUnlock,
   INDEX_CLAUSES,
+  INDEX_DELETED,
   INDEX_ORDER,
-  NO_FIGURES,
   type RuleContext,
-  type RuleDecision,
   readClause,
   readSectionIndex,
   type SessionOptions,
@@ -26,21 +25,16 @@ import {
 import * as Y from "yjs";
 import { GavelError } from "../errors.ts";
 import type { UpdateAuthor } from "../store/Store.ts";
-import { authorOf, type DocumentHost, type RecordExtras } from "./DocumentHost.ts";
+import { authorOf, type DocumentHost } from "./DocumentHost.ts";
 import type { DocumentRegistry } from "./DocumentRegistry.ts";
 import type { GroupCommit } from "./GroupCommit.ts";
+import { changeIndex, entryOf, nextClauseId, requireEntry, stripLabel, unwrap, updateEntry } from "./indexChanges.ts";
 import { clauseRef, indexRef } from "./refs.ts";
 import { SERVER_AUTHOR, type SessionService } from "./SessionService.ts";
 
 export interface CommandResult {
   readonly command: Command["type"];
   readonly clause: ClauseEntry | null;
-}
-
-/** A rule's refusal, or the decision's value. */
-function unwrap<T extends object>(decision: RuleDecision<T>): T {
-  if (!decision.ok) throw new GavelError(decision.error.code, `${decision.error.rule}: ${decision.error.message}`);
-  return decision;
 }
 
 /**
@@ -88,7 +82,7 @@ export class CommandService {
       case "insertClause":
         return this.insert(ctx, session, index, command);
       case "moveClause":
-        return this.change(ctx, index, command, (doc, entries) => {
+        return changeIndex(ctx.actor, index, command, (doc, entries) => {
           const { order } = unwrap(decideMove(ctx, entries, command));
           const array = doc.getArray<string>(INDEX_ORDER);
           array.delete(0, array.length);
@@ -96,23 +90,25 @@ export class CommandService {
           return entryOf(doc, command.clause);
         });
       case "deleteClause":
-        return this.change(ctx, index, command, (doc) => {
+        return changeIndex(ctx.actor, index, command, (doc) => {
           const entry = requireEntry(doc, command.clause);
           unwrap(decideDelete(ctx, entry));
           const array = doc.getArray<string>(INDEX_ORDER);
           array.delete(array.toArray().indexOf(command.clause), 1);
           doc.getMap<ClauseEntry>(INDEX_CLAUSES).delete(command.clause);
+          // Its document stays in the store (history): its id is never given again.
+          doc.getArray<string>(INDEX_DELETED).push([command.clause]);
           return entry;
         });
       case "setConsensus": {
         const figures = await this.figuresOf(session, command.section, command.clause);
-        return this.updateEntry(ctx, index, command, (entry) => {
+        return updateEntry(ctx.actor, index, command, (entry) => {
           const { consensus } = unwrap(decideSetConsensus(ctx, { ...entry, figures }, command));
           return { ...entry, figures, consensus };
         });
       }
       case "confirm":
-        return this.updateEntry(ctx, index, command, (entry) => ({
+        return updateEntry(ctx.actor, index, command, (entry) => ({
           ...entry,
           consensus: unwrap(decideConfirm(ctx, entry)).consensus,
         }));
@@ -121,53 +117,12 @@ export class CommandService {
       case "unlock":
         return this.unlock(ctx, session, index, command);
       case "renumber":
-        return this.change(ctx, index, command, (doc, entries) => {
+        return changeIndex(ctx.actor, index, command, (doc, entries) => {
           const map = doc.getMap<ClauseEntry>(INDEX_CLAUSES);
           for (const entry of unwrap(decideRenumber(ctx, entries)).entries) map.set(entry.id, entry);
           return null;
         });
     }
-  }
-
-  /** Runs `mutate` on a copy of the index and stores the result with the command (AU1). */
-  private async change<T>(
-    ctx: RuleContext,
-    index: DocumentHost,
-    command: Command,
-    mutate: (doc: Y.Doc, entries: ClauseEntry[]) => T,
-    extras: (value: T) => Omit<RecordExtras, "command"> = () => ({}),
-  ): Promise<T> {
-    const author = authorOf(ctx.actor);
-    const recorded = JSON.stringify(command);
-    const { outcome, value } = await index.applyServerChange(
-      author,
-      (doc) => mutate(doc, readSectionIndex(doc).clauses.map(stripLabel)),
-      (v) => ({ command: recorded, ...extras(v) }),
-    );
-    if (outcome.type === "failed" || outcome.type === "invalid")
-      throw new GavelError("STORE_UNAVAILABLE", outcome.reason);
-    if (outcome.type === "refused") throw new GavelError(outcome.code, outcome.reason);
-    return value;
-  }
-
-  private updateEntry(
-    ctx: RuleContext,
-    index: DocumentHost,
-    command: Extract<Command, { clause: string }>,
-    next: (entry: ClauseEntry) => ClauseEntry,
-    extras: (entry: ClauseEntry) => Omit<RecordExtras, "command"> = () => ({}),
-  ): Promise<ClauseEntry> {
-    return this.change(
-      ctx,
-      index,
-      command,
-      (doc) => {
-        const entry = next(requireEntry(doc, command.clause));
-        doc.getMap<ClauseEntry>(INDEX_CLAUSES).set(entry.id, entry);
-        return entry;
-      },
-      extras,
-    );
   }
 
   private async insert(
@@ -199,7 +154,7 @@ export class CommandService {
     });
     doc.destroy();
     if (stored === null) throw new GavelError("LOCKED");
-    return this.change(ctx, index, command, (indexDoc, current) => {
+    return changeIndex(ctx.actor, index, command, (indexDoc, current) => {
       const { position } = unwrap(decideInsert(ctx, current, command));
       const entry: ClauseEntry = {
         id,
@@ -235,8 +190,8 @@ export class CommandService {
       clause.beginLock(lock);
       await clause.settled();
       const target = clause.name.name;
-      const entry = await this.updateEntry(
-        ctx,
+      const entry = await updateEntry(
+        ctx.actor,
         index,
         command,
         (current) => ({ ...current, lock: unwrap(decideLock(ctx, current, command)).lock }),
@@ -262,8 +217,8 @@ export class CommandService {
     try {
       const target = clause.name.name;
       let reason = "";
-      const entry = await this.updateEntry(
-        ctx,
+      const entry = await updateEntry(
+        ctx.actor,
         index,
         command,
         (current) => {
@@ -315,31 +270,6 @@ export class CommandService {
 
 function stampOfAuthor(author: UpdateAuthor) {
   return { sub: author.sub, name: author.name, at: new Date().toISOString() };
-}
-
-function entryOf(doc: Y.Doc, id: string): ClauseEntry | null {
-  return doc.getMap<ClauseEntry>(INDEX_CLAUSES).get(id) ?? null;
-}
-
-function requireEntry(doc: Y.Doc, id: string): ClauseEntry {
-  const entry = entryOf(doc, id);
-  if (!entry) throw new GavelError("NOT_FOUND", `no clause ${id} in this section`);
-  return entry;
-}
-
-function stripLabel<T extends ClauseEntry>(clause: T): ClauseEntry {
-  const { id, createdAt, createdBy, consensus, lock, number, formerNumbers, figures } = clause;
-  return { id, createdAt, createdBy, consensus, lock, number, formerNumbers, figures: figures ?? NO_FIGURES };
-}
-
-/** `c<n>` with n one more than the largest used in the section, deleted clauses included. */
-function nextClauseId(doc: Y.Doc): string {
-  let max = 0;
-  for (const id of doc.getMap<ClauseEntry>(INDEX_CLAUSES).keys()) {
-    const n = /^c(\d+)$/.exec(id)?.[1];
-    if (n) max = Math.max(max, Number(n));
-  }
-  return `c${max + 1}`;
 }
 
 function sameFigures(a: ClauseEntry["figures"], b: ClauseEntry["figures"]): boolean {
