@@ -22,28 +22,14 @@ export class Api {
       },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
-    if (!response.ok) {
-      const failure = (await response.json().catch(() => ({}))) as { error?: { code?: string; message?: string } };
-      throw new ApiError(
-        response.status,
-        failure.error?.code ?? "HTTP_ERROR",
-        failure.error?.message ?? response.statusText,
-      );
-    }
+    if (!response.ok) throw await refusal(response);
     return (await response.json()) as T;
   }
 
   /** Downloads a file the API produces (exports), as the browser would save a link. */
   async download(path: string, filename: string): Promise<void> {
     const response = await fetch(path, { headers: { authorization: `Bearer ${this.token}` } });
-    if (!response.ok) {
-      const failure = (await response.json().catch(() => ({}))) as { error?: { code?: string; message?: string } };
-      throw new ApiError(
-        response.status,
-        failure.error?.code ?? "HTTP_ERROR",
-        failure.error?.message ?? response.statusText,
-      );
-    }
+    if (!response.ok) throw await refusal(response);
     const url = URL.createObjectURL(await response.blob());
     const link = document.createElement("a");
     link.href = url;
@@ -51,4 +37,14 @@ export class Api {
     link.click();
     setTimeout(() => URL.revokeObjectURL(url), 10_000);
   }
+}
+
+/** The server's error body (`{"error": {"code", "message"}}`) as an ApiError. */
+async function refusal(response: Response): Promise<ApiError> {
+  const failure = (await response.json().catch(() => ({}))) as { error?: { code?: string; message?: string } };
+  return new ApiError(
+    response.status,
+    failure.error?.code ?? "HTTP_ERROR",
+    failure.error?.message ?? response.statusText,
+  );
 }
