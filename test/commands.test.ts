@@ -223,3 +223,40 @@ describe("commands over HTTP: refusals carry the documented codes", () => {
     }, "the lock reached the index");
   });
 });
+
+describe("commands under concurrency", () => {
+  it("CM1: concurrent inserts get distinct ids and keep their own text; RO1 comes before any lookup", async () => {
+    const t = await startTestServer();
+    const chair = await t.token("chair");
+    const delegate = await t.token("delegate", { delegation: "ARB" });
+    const [a, b] = await Promise.all([
+      api<{ clause: { id: string } }>(t.httpUrl, chair, "POST", `${S}/glossary/clauses`, {
+        after: "c1",
+        text: "from the chair",
+      }),
+      api<{ clause: { id: string } }>(t.httpUrl, delegate, "POST", `${S}/glossary/clauses`, {
+        after: "c1",
+        text: "from ARB",
+      }),
+    ]);
+    expect(a.body.clause.id).not.toBe(b.body.clause.id);
+    const section = (await api<ApiSection>(t.httpUrl, chair, "GET", `${S}/glossary`)).body;
+    const texts = Object.fromEntries(section.clauses.map((c) => [c.id, c.text]));
+    expect(texts[a.body.clause.id]).toBe("from the chair");
+    expect(texts[b.body.clause.id]).toBe("[from ARB]");
+    expect(new Set(section.clauses.map((c) => c.id)).size).toBe(section.clauses.length);
+
+    // An observer's command on a clause that does not exist: FORBIDDEN, and no empty copy of
+    // that clause is left in memory to shadow a later insert.
+    const observer = await t.token("observer");
+    const refused = await api<ApiError>(t.httpUrl, observer, "POST", `${S}/glossary/clauses/c9/unlock`, {
+      reason: "x",
+    });
+    expect(refused.body.error.code).toBe("FORBIDDEN");
+    expect(
+      (await api<ApiError>(t.httpUrl, chair, "POST", `${S}/glossary/clauses/c9/unlock`, { reason: "x" })).body.error
+        .code,
+    ).toBe("NOT_FOUND");
+    expect(t.server.registry.isLoaded("demo/glossary/c9")).toBe(false);
+  });
+});

@@ -1,5 +1,7 @@
 import { TEMPLATES } from "@gavel/model";
 import { describe, expect, it } from "vitest";
+import { SERVER_AUTHOR } from "../server/src/core/SessionService.ts";
+import { seedRecords } from "../server/src/core/seedSession.ts";
 import { clauseText, plainClient } from "./support/clients.ts";
 import { makeToken, startTestServer, waitUntil } from "./support/server.ts";
 
@@ -84,5 +86,21 @@ describe("sessions over HTTP", () => {
     });
     expect(response.status).toBe(404);
     expect(((await response.json()) as ApiError).error.code).toBe("NOT_FOUND");
+  });
+});
+
+describe("session creation after a crash", () => {
+  it("documents seeded before a crash are not seeded twice: only the missing session record is written", async () => {
+    const t = await startTestServer();
+    // What a creation interrupted between seeding and the session record leaves in the store.
+    await t.store.append(seedRecords("crashy", TEMPLATES.empty, SERVER_AUTHOR, Date.now()));
+    expect(await t.server.sessions.ensureSession("crashy", "empty")).toBe(true);
+    expect(await t.store.history("crashy/main/c1")).toHaveLength(1);
+    expect(await t.store.history("crashy/main")).toHaveLength(1);
+    const chair = await makeToken("chair", { session: "crashy" });
+    const section = await fetch(`${t.httpUrl}/api/sessions/crashy/sections/main`, {
+      headers: { authorization: `Bearer ${chair}` },
+    });
+    expect(((await section.json()) as { clauses: unknown[] }).clauses).toHaveLength(1);
   });
 });

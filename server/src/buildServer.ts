@@ -60,7 +60,7 @@ export async function buildServer(config: Config, deps: ServerDeps): Promise<Gav
   const sessions = new SessionService(store, commit, registry);
   const views = new SessionViews(sessions, registry);
   const history = new HistoryService(store, commit, sessions);
-  const commands = new CommandService(sessions, registry, commit, { secretariatMayLock: config.secretariatMayLock });
+  const commands = new CommandService(sessions, registry, { secretariatMayLock: config.secretariatMayLock });
   afterPersist = (host, author) => {
     if (host.name.kind !== "clause") return;
     commands

@@ -103,13 +103,38 @@ function setup(options: Partial<RegistryOptions> = {}): Env {
 }
 
 /** Seeds a clause in the store directly, from a document with a fixed client id (replayable). */
+/**
+ * Seeds a clause in the store directly, from a document with a fixed client id (replayable),
+ * and lists it in its section index: the registry loads only clauses an index lists.
+ */
 async function seedClause(env: Env, name: string, paragraphs: readonly ParagraphRuns[]): Promise<void> {
   const doc = new Y.Doc();
   doc.clientID = 1;
   writeClauseText(doc, paragraphs);
-  await env.store.append([{ doc: name, update: Y.encodeStateAsUpdate(doc), author: SERVER, at: 1 }]);
+  const parsed = docName(name);
+  const index = new Y.Doc();
+  if (parsed.kind === "clause") {
+    index.getMap<ClauseEntry>("clauses").set(parsed.clause, { ...ENTRY, id: parsed.clause });
+    index.getArray<string>("order").push([parsed.clause]);
+  }
+  await env.store.append([
+    { doc: name, update: Y.encodeStateAsUpdate(doc), author: SERVER, at: 1 },
+    { doc: `${parsed.session}/${parsed.section}`, update: Y.encodeStateAsUpdate(index), author: SERVER, at: 1 },
+  ]);
   doc.destroy();
+  index.destroy();
 }
+
+const ENTRY: ClauseEntry = {
+  id: "c1",
+  createdAt: "2024-01-01T00:00:00.000Z",
+  createdBy: "server",
+  consensus: { state: "open" },
+  lock: null,
+  number: 1,
+  formerNumbers: [],
+  figures: NO_FIGURES,
+};
 
 async function seedIndex(env: Env): Promise<void> {
   const doc = new Y.Doc();

@@ -164,9 +164,16 @@ function nonEmptyString(value: unknown): string | null {
   return typeof value === "string" && value.length > 0 ? value : null;
 }
 
+/**
+ * Proposers as clients wrote them, within the limits of CS4 (at most 64 codes of 1-32
+ * characters): the figures built from them go to every client with the index.
+ */
 function delegationsOf(value: unknown): string[] {
   if (!Array.isArray(value)) return [];
-  return [...new Set(value.filter((code): code is string => typeof code === "string" && code.length > 0))];
+  const codes = value.filter(
+    (code): code is string => typeof code === "string" && code.length > 0 && code.length <= 32,
+  );
+  return [...new Set(codes)].slice(0, 64);
 }
 
 /** An unknown reason reads as substantive: the reason that asks the most of the group. */

@@ -1,5 +1,6 @@
 import {
   type Actor,
+  type BracketAttrs,
   type ClauseEntry,
   type Command,
   consensusAfterEdit,
@@ -17,18 +18,16 @@ import {
   INDEX_ORDER,
   type RuleContext,
   readClause,
-  readSectionIndex,
   type SessionOptions,
   stampOf,
   writeClauseText,
 } from "@gavel/model";
 import * as Y from "yjs";
 import { GavelError } from "../errors.ts";
-import type { UpdateAuthor } from "../store/Store.ts";
+import type { UpdateAuthor, UpdateRecord } from "../store/Store.ts";
 import { authorOf, type DocumentHost } from "./DocumentHost.ts";
 import type { DocumentRegistry } from "./DocumentRegistry.ts";
-import type { GroupCommit } from "./GroupCommit.ts";
-import { changeIndex, entryOf, nextClauseId, requireEntry, stripLabel, unwrap, updateEntry } from "./indexChanges.ts";
+import { changeIndex, entryOf, nextClauseId, requireEntry, unwrap, updateEntry } from "./indexChanges.ts";
 import { clauseRef, indexRef } from "./refs.ts";
 import { SERVER_AUTHOR, type SessionService } from "./SessionService.ts";
 
@@ -47,7 +46,6 @@ export class CommandService {
   constructor(
     private readonly sessions: SessionService,
     private readonly registry: DocumentRegistry,
-    private readonly commit: GroupCommit,
     private readonly options: SessionOptions = DEFAULT_SESSION_OPTIONS,
   ) {}
 
@@ -56,6 +54,8 @@ export class CommandService {
     if (!record.sections.some((s) => s.id === command.section)) {
       throw new GavelError("NOT_FOUND", `no section ${command.section}`);
     }
+    // RO1 before anything else: an observer learns nothing about clauses from a refusal.
+    if (actor.role === "observer") throw new GavelError("FORBIDDEN", "RO1: observers are read-only");
     const ctx: RuleContext = { actor, now: stampOf(actor, new Date().toISOString()), options: this.options };
     return this.registry.withDocument(indexRef(session, command.section), async (index) => {
       const clause = await this.run(ctx, session, index, command);
@@ -65,7 +65,8 @@ export class CommandService {
 
   /** The id of a section's last clause (where an insert without `after` goes), null when empty. */
   async lastClauseId(actor: Actor, session: string, section: string): Promise<string | null> {
-    await this.sessions.sessionFor(actor, session);
+    const record = await this.sessions.sessionFor(actor, session);
+    if (!record.sections.some((s) => s.id === section)) throw new GavelError("NOT_FOUND", `no section ${section}`);
     const ids = await this.registry.withDocument(indexRef(session, section), (h) =>
       h.doc.getArray<string>(INDEX_ORDER).toArray(),
     );
@@ -101,6 +102,8 @@ export class CommandService {
           return entry;
         });
       case "setConsensus": {
+        // Role and existence first (RO1, CS2), before the clause is loaded for its figures.
+        unwrap(decideSetConsensus(ctx, requireEntry(index.doc, command.clause), command));
         const figures = await this.figuresOf(session, command.section, command.clause);
         return updateEntry(ctx.actor, index, command, (entry) => {
           const { consensus } = unwrap(decideSetConsensus(ctx, { ...entry, figures }, command));
@@ -125,51 +128,44 @@ export class CommandService {
     }
   }
 
-  private async insert(
+  /**
+   * CM1, CM2: the id is chosen and the position decided inside the serialised index change, and
+   * the clause's text is stored in the same batch as its index entry, so two concurrent inserts
+   * never share an id and a refused insert leaves nothing behind.
+   */
+  private insert(
     ctx: RuleContext,
     session: string,
     index: DocumentHost,
     command: Extract<Command, { type: "insertClause" }>,
   ) {
     const author = authorOf(ctx.actor);
-    // Decide first on the current index, so that a refused insert stores nothing.
-    const entries = readSectionIndex(index.doc).clauses.map(stripLabel);
-    const { bracket } = unwrap(decideInsert(ctx, entries, command));
-    const id = nextClauseId(index.doc);
-    const doc = new Y.Doc();
-    const text = command.text ?? "";
-    const paragraphs = text
-      .split("\n")
-      .map((line) =>
-        line ? [{ text: line, ...(bracket ? { bracket: { ...bracket, id: `b-${id}`, group: null } } : {}) }] : [],
-      );
-    writeClauseText(doc, paragraphs);
-    const content = readClause(doc);
-    const clauseName = clauseRef(session, command.section, id).name;
-    const stored = await this.commit.submit({
-      doc: clauseName,
-      update: Y.encodeStateAsUpdate(doc),
-      author,
-      at: Date.now(),
-    });
-    doc.destroy();
-    if (stored === null) throw new GavelError("LOCKED");
-    return changeIndex(ctx.actor, index, command, (indexDoc, current) => {
-      const { position } = unwrap(decideInsert(ctx, current, command));
-      const entry: ClauseEntry = {
-        id,
-        createdAt: ctx.now.at,
-        createdBy: ctx.actor.sub,
-        consensus: { state: "open" },
-        lock: null,
-        number: null,
-        formerNumbers: [],
-        figures: content.figures,
-      };
-      indexDoc.getMap<ClauseEntry>(INDEX_CLAUSES).set(id, entry);
-      indexDoc.getArray<string>(INDEX_ORDER).insert(position, [id]);
-      return entry;
-    });
+    let text: UpdateRecord | null = null;
+    return changeIndex(
+      ctx.actor,
+      index,
+      command,
+      (indexDoc, current) => {
+        const { position, bracket } = unwrap(decideInsert(ctx, current, command));
+        const id = nextClauseId(indexDoc);
+        const clause = newClauseText(command.text ?? "", bracket ? { ...bracket, id: `b-${id}`, group: null } : null);
+        text = { doc: clauseRef(session, command.section, id).name, update: clause.update, author, at: Date.now() };
+        const entry: ClauseEntry = {
+          id,
+          createdAt: ctx.now.at,
+          createdBy: ctx.actor.sub,
+          consensus: { state: "open" },
+          lock: null,
+          number: null,
+          formerNumbers: [],
+          figures: clause.figures,
+        };
+        indexDoc.getMap<ClauseEntry>(INDEX_CLAUSES).set(id, entry);
+        indexDoc.getArray<string>(INDEX_ORDER).insert(position, [id]);
+        return entry;
+      },
+      () => (text ? { companions: [text] } : {}),
+    );
   }
 
   /**
@@ -186,8 +182,11 @@ export class CommandService {
     const pre = requireEntry(index.doc, command.clause);
     const { lock } = unwrap(decideLock(ctx, pre, command));
     const clause = await this.registry.acquire(clauseRef(session, command.section, command.clause));
+    let began = false;
     try {
-      clause.beginLock(lock);
+      if (!clause.beginLock(lock))
+        throw new GavelError("ALREADY_LOCKED", "LK2: the clause is being locked or is locked");
+      began = true;
       await clause.settled();
       const target = clause.name.name;
       const entry = await updateEntry(
@@ -200,7 +199,7 @@ export class CommandService {
       if (entry.lock) clause.confirmLock(entry.lock);
       return entry;
     } catch (error) {
-      clause.abortLock();
+      if (began) clause.abortLock(lock);
       throw error;
     } finally {
       this.registry.release(clause);
@@ -213,6 +212,8 @@ export class CommandService {
     index: DocumentHost,
     command: Extract<Command, { type: "unlock" }>,
   ) {
+    // Role, reason and existence first (RO1, LK1, LK3), before the clause is loaded.
+    unwrap(decideUnlock(ctx, requireEntry(index.doc, command.clause), command));
     const clause = await this.registry.acquire(clauseRef(session, command.section, command.clause));
     try {
       const target = clause.name.name;
@@ -246,26 +247,38 @@ export class CommandService {
     const index = this.registry.indexHostOf(clause);
     if (!index || clause.name.kind !== "clause") return;
     const id = clause.name.clause;
-    const figures = readClause(clause.doc).figures;
-    const current = entryOf(index.doc, id);
-    if (
-      !current ||
-      (sameFigures(current.figures, figures) && consensusAfterEdit(current, figures, stampOfAuthor(editor)) === null)
-    )
-      return;
     await index.applyServerChange(
       SERVER_AUTHOR,
       (doc) => {
+        // Read inside the serialised change: the clause's text and the index as they are now,
+        // so that two quick edits (bracket, then undo) can never leave a stale count.
         const entry = entryOf(doc, id);
         if (!entry) return;
-        const consensus = consensusAfterEdit(entry, figures, stampOfAuthor(editor)) ?? entry.consensus;
-        doc.getMap<ClauseEntry>(INDEX_CLAUSES).set(id, { ...entry, figures, consensus });
+        const figures = readClause(clause.doc).figures;
+        const consensus = consensusAfterEdit(entry, figures, stampOfAuthor(editor));
+        if (sameFigures(entry.figures, figures) && consensus === null) return; // nothing stored
+        doc.getMap<ClauseEntry>(INDEX_CLAUSES).set(id, { ...entry, figures, consensus: consensus ?? entry.consensus });
       },
       () => ({
         command: JSON.stringify({ type: "figures", section: clause.name.section, clause: id, editor: editor.sub }),
       }),
     );
   }
+}
+
+/** A new clause document: one paragraph per line, every line bracketed when `bracket` is given. */
+function newClauseText(
+  text: string,
+  bracket: BracketAttrs | null,
+): { update: Uint8Array; figures: ClauseEntry["figures"] } {
+  const doc = new Y.Doc();
+  writeClauseText(
+    doc,
+    text.split("\n").map((line) => (line ? [{ text: line, ...(bracket ? { bracket } : {}) }] : [])),
+  );
+  const result = { update: Y.encodeStateAsUpdate(doc), figures: readClause(doc).figures };
+  doc.destroy();
+  return result;
 }
 
 function stampOfAuthor(author: UpdateAuthor) {

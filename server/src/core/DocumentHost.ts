@@ -30,8 +30,15 @@ export interface HostHooks {
   readonly onBroken: (host: DocumentHost) => void;
 }
 
-/** What goes into the store with a server-made update, besides the update itself. */
-export type RecordExtras = Pick<UpdateRecord, "command" | "lockEffect">;
+/**
+ * What goes into the store with a server-made update, besides the update itself. `companions`
+ * are records of other documents appended in the same batch, just before it (atomically: one
+ * transaction, one Redis script): a new clause's text and its index entry land together or not
+ * at all.
+ */
+export type RecordExtras = Pick<UpdateRecord, "command" | "lockEffect"> & {
+  readonly companions?: readonly UpdateRecord[];
+};
 
 /**
  * A clause's lock as the write path sees it. `locking`: a lock command is draining the writes
@@ -170,7 +177,14 @@ export class DocumentHost {
     try {
       let id: string | null;
       try {
-        id = await this.commit.submit({ doc: this.name.name, update, author, at: Date.now(), ...extras });
+        const { companions = [], ...own } = extras;
+        // Submitted in one tick: the companions and this record share a batch.
+        const stored = [...companions, { doc: this.name.name, update, author, at: Date.now(), ...own }].map((r) =>
+          this.commit.submit(r),
+        );
+        const ids = await Promise.all(stored);
+        if (ids.slice(0, -1).some((companion) => companion === null)) throw new Error("a companion record was refused");
+        id = ids.at(-1) ?? null;
       } catch (error) {
         this.dropShadow(); // it holds an update the store does not
         return this.settle({ type: "failed", reason: error instanceof Error ? error.message : "store append failed" });
@@ -212,9 +226,14 @@ export class DocumentHost {
     return new Promise((resolve) => this.settledWaiters.push(resolve));
   }
 
-  /** From now on every write is refused (LK4); the lock command then drains and stores the lock. */
-  beginLock(record: LockRecord): void {
+  /**
+   * From now on every write is refused (LK4); the lock command then drains and stores the lock.
+   * False when the clause is already locked or being locked: only one lock command proceeds.
+   */
+  beginLock(record: LockRecord): boolean {
+    if (this.lock.state !== "unlocked") return false;
     this.lock = { state: "locking", record };
+    return true;
   }
 
   /** The lock is stored: tell everyone who has the clause open (LK5). */
@@ -223,8 +242,9 @@ export class DocumentHost {
     this.notifyAll({ type: "locked", doc: this.name.name, by: record.name, at: record.at, reason: record.reason });
   }
 
-  abortLock(): void {
-    if (this.lock.state === "locking") this.lock = { state: "unlocked" };
+  /** The lock this command began was not stored: writes are accepted again. */
+  abortLock(record: LockRecord): void {
+    if (this.lock.state === "locking" && this.lock.record === record) this.lock = { state: "unlocked" };
   }
 
   /** The unlock is stored: writes are accepted again, on every connection, without reconnecting. */

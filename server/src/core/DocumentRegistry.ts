@@ -1,5 +1,6 @@
 import { type ClauseEntry, type DocName, INDEX_CLAUSES, indexDocName } from "@gavel/model";
 import * as Y from "yjs";
+import { GavelError } from "../errors.ts";
 import type { Store, UpdateAuthor } from "../store/Store.ts";
 import { DocumentHost, type WriteOutcome } from "./DocumentHost.ts";
 import type { GroupCommit } from "./GroupCommit.ts";
@@ -59,6 +60,7 @@ export class DocumentRegistry {
   }
 
   release(host: DocumentHost): void {
+    if (!this.holds.has(host)) return; // evicted meanwhile
     const holds = (this.holds.get(host) ?? 1) - 1;
     this.holds.set(host, holds);
     if (holds > 0 || this.hosts.get(host.name.name) !== host) return;
@@ -87,10 +89,15 @@ export class DocumentRegistry {
   private async readFromStore(name: DocName): Promise<DocumentHost> {
     const index = name.kind === "clause" ? await this.acquire(this.indexNameOf(name)) : null;
     try {
+      const entry =
+        index && name.kind === "clause" ? index.doc.getMap<ClauseEntry>(INDEX_CLAUSES).get(name.clause) : null;
+      // A clause the index does not list is never loaded: an empty copy in memory would later
+      // shadow the text an insert stores under that name.
+      if (index && !entry) throw new GavelError("UNKNOWN_DOCUMENT", `no clause ${name.name}`);
       const host = await this.replayFromStore(name);
-      if (index && name.kind === "clause") {
+      if (index && entry) {
         this.indexOf.set(host, index);
-        host.restoreLock(index.doc.getMap<ClauseEntry>(INDEX_CLAUSES).get(name.clause)?.lock ?? null);
+        host.restoreLock(entry.lock);
       }
       this.hosts.set(name.name, host);
       return host;
@@ -171,7 +178,12 @@ export class DocumentRegistry {
   /** Drops a copy that can no longer be trusted; the next acquire reloads it from the store. */
   private evict(host: DocumentHost): void {
     if (this.hosts.get(host.name.name) === host) this.hosts.delete(host.name.name);
+    this.holds.delete(host);
+    const timer = this.unloadTimers.get(host);
+    if (timer) clearTimeout(timer);
+    this.unloadTimers.delete(host);
     this.releaseIndexOf(host);
+    host.destroy();
   }
 
   /** Shutdown: waits for appends in flight, snapshots and frees every document. */

@@ -85,6 +85,10 @@ export class SessionService {
 
   /** Every document of the session goes to the store in one group commit (one transaction). */
   private async seedDocuments(session: string, template: SessionTemplate, author: UpdateAuthor): Promise<void> {
+    // A creation interrupted after seeding (crash before the session record) left the documents:
+    // seeding again would double every clause. Only the record is missing then.
+    const first = template.sections[0];
+    if (first && (await this.store.position(`${session}/${first.id}`)) !== null) return;
     await Promise.all(seedRecords(session, template, author, Date.now()).map((record) => this.commit.submit(record)));
   }
 

@@ -10,6 +10,7 @@ export interface AwarenessEntry {
 
 const MAX_ENTRIES = 64;
 const MAX_DEPTH = 8;
+const MAX_STATE_CHARS = 4096;
 
 /** Decodes a y-protocols awareness update; throws on anything that is not one. */
 export function decodeAwareness(update: Uint8Array): AwarenessEntry[] {
@@ -20,7 +21,11 @@ export function decodeAwareness(update: Uint8Array): AwarenessEntry[] {
   for (let i = 0; i < count; i++) {
     const clientId = decoding.readVarUint(decoder);
     const clock = decoding.readVarUint(decoder);
-    const parsed: unknown = JSON.parse(decoding.readVarString(decoder));
+    const json = decoding.readVarString(decoder);
+    // Presence is a name, a colour and a cursor: a few hundred bytes. Bounded, because every
+    // state is sent to every subscriber of the document.
+    if (json.length > MAX_STATE_CHARS) throw new Error(`awareness state over ${MAX_STATE_CHARS} characters`);
+    const parsed: unknown = JSON.parse(json);
     if (parsed !== null && !isPlainObject(parsed)) throw new Error("awareness state must be an object or null");
     if (nestedDeeperThan(parsed, MAX_DEPTH)) throw new Error("awareness state nested too deeply");
     entries.push({ clientId, clock, state: parsed });

@@ -19,7 +19,7 @@ export class SocketGuard {
   private readonly limiter: RateLimiter;
   private heardSinceLastPing = true;
   private readonly keepAlive: NodeJS.Timeout;
-  private readonly expiry: NodeJS.Timeout;
+  private expiry: NodeJS.Timeout;
 
   constructor(
     private readonly ws: WebSocket,
@@ -39,14 +39,23 @@ export class SocketGuard {
       if (this.isOpen) ping();
     }, limits.keepAliveMs);
     this.keepAlive.unref();
-    // setTimeout's limit is about 24.8 days; longer-lived tokens are re-checked then.
-    this.expiry = setTimeout(
-      () => this.close(CloseCode.unauthorized, "token expired"),
-      Math.min(Math.max(0, expiresAt - Date.now()), 2_000_000_000),
-    );
-    this.expiry.unref();
+    this.expiry = this.expireAt(expiresAt);
     ws.on("pong", () => this.heard());
     ws.on("close", () => this.dispose());
+  }
+
+  /** setTimeout waits at most ~24.8 days: a longer-lived token is re-checked then. */
+  private expireAt(expiresAt: number): NodeJS.Timeout {
+    const wait = Math.max(0, expiresAt - Date.now());
+    const timer = setTimeout(
+      () => {
+        if (Date.now() >= expiresAt) this.close(CloseCode.unauthorized, "token expired");
+        else this.expiry = this.expireAt(expiresAt);
+      },
+      Math.min(wait, 2_000_000_000),
+    );
+    timer.unref();
+    return timer;
   }
 
   get isOpen(): boolean {

@@ -119,7 +119,11 @@ export function attachMultiplexedConnection(
       case "update":
         void host
           .receiveUpdate(subscriber, message.update, message.type === "syncStep2")
-          .then((o) => answer(address, o));
+          // Answer only the channel that sent it: after a reset (close, then auth again under the
+          // same address) a late answer must not reach the new document's provider.
+          .then((o) => {
+            if (channels.get(address) === channel) answer(address, o);
+          });
         return;
       case "awareness":
         host.presence.receive(subscriber, message.update);

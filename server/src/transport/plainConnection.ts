@@ -7,6 +7,9 @@ import type { DocumentRegistry } from "../core/DocumentRegistry.ts";
 import { toBytes } from "./bytes.ts";
 import type { SocketGuard } from "./SocketGuard.ts";
 
+/** Frames that may wait while the document loads; more closes the connection. */
+const MAX_EARLY = 64;
+
 /**
  * The plain y-websocket endpoint: one document per connection, as a stock
  * `WebsocketProvider` expects. Listeners are attached before the document loads; frames that
@@ -75,6 +78,10 @@ export function attachPlainConnection(
 
   const dispatch = (data: Uint8Array): void => {
     if (!host) {
+      if (early.length >= MAX_EARLY) {
+        guard.close(CloseCode.forbidden, "too many frames before the document loaded");
+        return;
+      }
       early.push(data);
       return;
     }
