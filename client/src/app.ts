@@ -126,7 +126,11 @@ export async function startApp(root: HTMLElement, identity: Identity, view: View
       .filter((u): u is { name: string; delegation?: string | null; role?: string } => typeof u?.name === "string")
       .map((u) => el("li", { "data-role": u.role ?? "" }, `${u.name}${u.delegation ? ` (${u.delegation})` : ""}`));
     // Our own state is not stamped locally (the server stamps what others receive): name ourselves.
-    const self = el("li", { "data-role": identity.role, class: "self" }, `${identity.name}${identity.delegation ? ` (${identity.delegation})` : ""} (you)`);
+    const self = el(
+      "li",
+      { "data-role": identity.role, class: "self" },
+      `${identity.name}${identity.delegation ? ` (${identity.delegation})` : ""} (you)`,
+    );
     presence.replaceChildren(self, ...items);
   };
   for (const { provider } of indexes.values()) provider.awareness?.on("change", renderPresence);
