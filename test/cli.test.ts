@@ -5,7 +5,7 @@ import { promisify } from "node:util";
 import { secretKey, verifyToken } from "@gavel/server";
 import { describe, expect, it } from "vitest";
 import { api } from "./support/api.ts";
-import { TEST_SECRET } from "./support/server.ts";
+import { TEST_SECRET, waitUntil } from "./support/server.ts";
 import { spawnServer } from "./support/serverProcess.ts";
 import { tempDir } from "./support/tmp.ts";
 
@@ -52,6 +52,8 @@ describe("command line", () => {
     const server = await spawnServer({ DATA_DIR: dataDir, AUTH_SECRET: "" });
     expect(existsSync(join(dataDir, "auth-secret"))).toBe(true);
     expect(existsSync(join(dataDir, "gavel.sqlite"))).toBe(true);
+    // The links are printed just after the server starts listening.
+    await waitUntil(() => /^\s+observer\s+http/m.test(server.output()), "join links printed");
     const links = [...server.output().matchAll(/^\s+(chair|delegate|observer)\s+(http\S+)$/gm)];
     expect(links.map((m) => m[1])).toEqual(["chair", "delegate", "observer"]);
     for (const [, role, link] of links) {
