@@ -247,6 +247,17 @@ export class CommandService {
     const index = this.registry.indexHostOf(clause);
     if (!index || clause.name.kind !== "clause") return;
     const id = clause.name.clause;
+    // Fast path, for the common keystroke that changes no bracket: with no index change pending,
+    // the live index is current, so equal figures mean there is nothing to write.
+    if (index.pendingServerChanges === 0) {
+      const live = entryOf(index.doc, id);
+      const figures = readClause(clause.doc).figures;
+      if (
+        !live ||
+        (sameFigures(live.figures, figures) && consensusAfterEdit(live, figures, stampOfAuthor(editor)) === null)
+      )
+        return;
+    }
     await index.applyServerChange(
       SERVER_AUTHOR,
       (doc) => {

@@ -70,6 +70,8 @@ export class DocumentHost {
   private settledWaiters: (() => void)[] = [];
   /** Server changes run one at a time, each computed on the state the previous one left. */
   private serverChain: Promise<unknown> = Promise.resolve();
+  /** Server changes queued or running: while there are none, the live state is the last word. */
+  pendingServerChanges = 0;
   /** Updates applied since the last snapshot, and the store id of the last one. */
   updatesSinceSnapshot = 0;
   head: string | null = null;
@@ -160,7 +162,10 @@ export class DocumentHost {
       const outcome = await this.persistAndApply(update, author, null, extras(value));
       return { outcome, value };
     };
-    const result = this.serverChain.then(run, run);
+    this.pendingServerChanges += 1;
+    const result = this.serverChain.then(run, run).finally(() => {
+      this.pendingServerChanges -= 1;
+    });
     this.serverChain = result.catch(() => undefined);
     return result;
   }
