@@ -139,17 +139,7 @@ const ENTRY: ClauseEntry = {
 async function seedIndex(env: Env): Promise<void> {
   const doc = new Y.Doc();
   doc.clientID = 2;
-  const entry: ClauseEntry = {
-    id: "c1",
-    createdAt: "2024-01-01T00:00:00.000Z",
-    createdBy: "server",
-    consensus: { state: "open" },
-    lock: null,
-    number: 1,
-    formerNumbers: [],
-    figures: NO_FIGURES,
-  };
-  writeSectionIndex(doc, { session: "s1", section: "main", title: "Main" }, [entry]);
+  writeSectionIndex(doc, { session: "s1", section: "main", title: "Main" }, [ENTRY]);
   await env.store.append([{ doc: INDEX, update: Y.encodeStateAsUpdate(doc), author: SERVER, at: 1 }]);
   doc.destroy();
 }
