@@ -214,16 +214,21 @@ describe("the drafting room in a real browser", () => {
     const room = await openRoom(browser, t.httpUrl, await t.token("secretariat"), { section: "structure-linkages" });
     await editorOf(room.page, "c2").waitFor();
     await editorOf(room.page, "c1").click();
+    // Focus moves on the editor's next frame: wait for it (bounded), do not sample once.
+    const focusIn = (clause: string) =>
+      room.page.waitForFunction(
+        (id) => document.activeElement?.closest("article")?.getAttribute("data-clause") === id,
+        clause,
+        { timeout: 5000 },
+      );
     await room.page.keyboard.press("Tab");
-    expect(
-      await room.page.evaluate(() => document.activeElement?.closest("article")?.getAttribute("data-clause")),
-    ).toBe("c2");
+    await focusIn("c2");
     await room.page.keyboard.press("Shift+Tab");
-    expect(
-      await room.page.evaluate(() => document.activeElement?.closest("article")?.getAttribute("data-clause")),
-    ).toBe("c1");
+    await focusIn("c1");
     await room.page.keyboard.press("Escape");
-    expect(await room.page.evaluate(() => document.activeElement?.getAttribute("name"))).toBe("by");
+    await room.page.waitForFunction(() => document.activeElement?.getAttribute("name") === "by", undefined, {
+      timeout: 5000,
+    });
 
     await editorOf(room.page, "c2").click();
     await room.page.keyboard.press("Control+End");
