@@ -7,6 +7,7 @@
  * BENCH_ONLY (comma-separated scenario ids), BENCH_REDIS_URL (adds runs on the Redis store),
  * BENCH_NODE_ARGS (extra Node flags for the server child, e.g. `--cpu-prof`).
  */
+
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -22,6 +23,7 @@ import { createClient } from "redis";
 import WebSocket from "ws";
 import { WebsocketProvider } from "y-websocket";
 import * as Y from "yjs";
+import { mulberry32 } from "../server/test/support/prng.ts";
 import { freePort } from "../test/support/redis.ts";
 import {
   cpuTimesOf,
@@ -30,7 +32,6 @@ import {
   fixed,
   labelledDeltas,
   machineBusySeconds,
-  mulberry32,
   percentile,
   rssBytesOf,
   type Samples,

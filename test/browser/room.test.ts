@@ -223,6 +223,11 @@ describe("the drafting room in a real browser", () => {
       );
     await room.page.keyboard.press("Tab");
     await focusIn("c2");
+    // Tab lands at the start of c2: ArrowUp there crosses back into c1.
+    await room.page.keyboard.press("ArrowUp");
+    await focusIn("c1");
+    await room.page.keyboard.press("Tab");
+    await focusIn("c2");
     await room.page.keyboard.press("Shift+Tab");
     await focusIn("c1");
     await room.page.keyboard.press("Escape");

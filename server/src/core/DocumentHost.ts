@@ -106,19 +106,20 @@ export class DocumentHost {
   }
 
   private async writeFrom(from: DocSubscriber, update: Uint8Array, checkContained: boolean): Promise<WriteOutcome> {
-    try {
-      // V1 only: V2 decoding of client data is unsafe (yjs issue 687).
-      Y.decodeUpdate(update);
-    } catch (error) {
-      return this.settle({ type: "invalid", reason: error instanceof Error ? error.message : "undecodable update" });
-    }
     const refusal = this.refusalFor(from.actor);
-    if (refusal) {
-      // Decoded above, so this cannot throw on malformed input.
+    if (refusal || checkContained) {
+      // `contains` decodes the update against the document: decode it alone first, so that a
+      // malformed one is answered as invalid. V1 only: V2 decoding of client data is unsafe
+      // (yjs issue 687).
+      try {
+        Y.decodeUpdate(update);
+      } catch (error) {
+        return this.settle({ type: "invalid", reason: error instanceof Error ? error.message : "undecodable update" });
+      }
       if (this.contains(update)) return this.settle({ type: "unchanged" });
-      return this.settle(refusal);
+      if (refusal) return this.settle(refusal);
     }
-    if (checkContained && this.contains(update)) return this.settle({ type: "unchanged" });
+    // The common keystroke: the validation copy decodes and integrates it once, before storing.
     return this.persistAndApply(update, authorOf(from.actor), from, {});
   }
 
