@@ -15,7 +15,7 @@ export default defineConfig({
   publicDir: fileURLToPath(new URL("./public", import.meta.url)),
   resolve: {
     // One copy of each, or Yjs and ProseMirror misbehave (constructor checks across copies).
-    dedupe: ["yjs", "y-protocols", "lib0", "@tiptap/pm", "@tiptap/core"],
+    dedupe: ["yjs", "y-protocols", "lib0", "@tiptap/pm", "@tiptap/core", "react", "react-dom"],
   },
   build: {
     outDir: fileURLToPath(new URL("./dist", import.meta.url)),

@@ -36,9 +36,11 @@ export function canRestructure(identity: Identity): boolean {
   return identity.role === "chair" || identity.role === "secretariat";
 }
 
-/** A stable colour per user, for carets and presence. */
-export function colourOf(sub: string): string {
-  let hash = 0;
-  for (const char of sub) hash = (hash * 31 + char.charCodeAt(0)) >>> 0;
-  return `hsl(${hash % 360} 65% 38%)`;
+export function canConfirm(identity: Identity): boolean {
+  return identity.role !== "observer" && identity.delegation !== null;
+}
+
+/** How a person is named in lists and notices: "Ana (AFR)". */
+export function displayName(person: { readonly name: string; readonly delegation: string | null }): string {
+  return person.delegation ? `${person.name} (${person.delegation})` : person.name;
 }

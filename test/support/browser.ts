@@ -46,9 +46,14 @@ export async function openRoom(
   browser: Browser,
   baseUrl: string,
   token: string,
-  options: { view?: string; keep?: boolean; section?: string } = {},
+  options: {
+    view?: string;
+    keep?: boolean;
+    section?: string;
+    viewport?: { readonly width: number; readonly height: number };
+  } = {},
 ): Promise<Room> {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const context = await browser.newContext({ viewport: options.viewport ?? { width: 1280, height: 800 } });
   if (!options.keep) onTestFinished(() => context.close());
   const page = await context.newPage();
   const errors: string[] = [];

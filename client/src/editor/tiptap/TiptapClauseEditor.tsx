@@ -1,0 +1,118 @@
+import { CLAUSE_FRAGMENT } from "@gavel/model";
+import type { Editor } from "@tiptap/core";
+import Collaboration from "@tiptap/extension-collaboration";
+import CollaborationCaret from "@tiptap/extension-collaboration-caret";
+import { EditorContent, useEditor } from "@tiptap/react";
+import { useEffect, useImperativeHandle, useRef } from "react";
+import type { ClauseEditorHandle, ClauseEditorProps } from "../ClauseEditor.ts";
+import { bracketCommands } from "./bracketCommands.ts";
+import { selectionOf } from "./brackets.ts";
+import { clauseDecorations } from "./decorations.ts";
+import { clauseGuards } from "./guards.ts";
+import { clauseKeys } from "./keys.ts";
+import { baseExtensions } from "./marks.ts";
+
+function caret(colour: string, name: string): HTMLElement {
+  const cursor = document.createElement("span");
+  cursor.className = "collaboration-carets__caret";
+  cursor.style.borderColor = colour;
+  const label = document.createElement("span");
+  label.className = "collaboration-carets__label";
+  label.style.backgroundColor = colour;
+  label.textContent = name;
+  cursor.append(label);
+  return cursor;
+}
+
+/**
+ * A clause in Tiptap: the Collaboration extension on the clause's own Y.Doc (root fragment
+ * `default`, the y-prosemirror layout the server reads), remote carets with names, the bracket
+ * signs and proposers drawn as decorations. Created once per clause copy; the room re-renders the
+ * header around it, never this editor.
+ */
+export function TiptapClauseEditor(props: ClauseEditorProps) {
+  // Callbacks and changing values are read through a ref: the editor is built once.
+  const latest = useRef(props);
+  latest.current = props;
+  const { copy, identity, silent } = props;
+
+  const editor = useEditor(
+    {
+      editable: props.editable,
+      shouldRerenderOnTransaction: false,
+      extensions: [
+        ...baseExtensions,
+        Collaboration.configure({ document: copy.doc, field: CLAUSE_FRAGMENT }),
+        ...(silent
+          ? []
+          : [
+              CollaborationCaret.configure({
+                provider: copy.provider,
+                user: { name: identity.name, color: props.colourOf(identity.sub) },
+                render: (user: Record<string, unknown>) => {
+                  const id = typeof user.id === "string" ? user.id : String(user.clientId ?? "");
+                  const name = typeof user.name === "string" ? user.name : "someone";
+                  return caret(latest.current.colourOf(id), name);
+                },
+                selectionRender: (user: Record<string, unknown>) => {
+                  const id = typeof user.id === "string" ? user.id : String(user.clientId ?? "");
+                  return { style: `background-color: ${latest.current.colourOf(id)}33`, class: "remote-selection" };
+                },
+              }),
+            ]),
+        clauseDecorations((id) => latest.current.sourceTitle(id)),
+        clauseKeys(() => latest.current.keys),
+        clauseGuards({
+          identity,
+          proposal: () => latest.current.proposal,
+          onRefused: (message) => latest.current.onRefused(message),
+        }),
+      ],
+      editorProps: {
+        attributes: {
+          "aria-label": props.label,
+          role: "textbox",
+          "aria-multiline": "true",
+          spellcheck: "true",
+        },
+        // Nothing reaches a read-only clause: no paste, no drop.
+        handlePaste: (view) => !view.editable,
+        handleDrop: (view) => !view.editable,
+      },
+      onFocus: () => latest.current.onFocus(),
+      onSelectionUpdate: ({ editor: e }) => latest.current.onSelection(selectionOf(e.state)),
+      onTransaction: ({ editor: e, transaction }) => {
+        if (transaction.docChanged && e.isFocused) latest.current.onSelection(selectionOf(e.state));
+      },
+    },
+    [],
+  );
+
+  useEffect(() => {
+    if (editor.isEditable !== props.editable) editor.setEditable(props.editable, false);
+    editor.view.dom.setAttribute("aria-readonly", String(!props.editable));
+  }, [editor, props.editable]);
+
+  useEffect(() => {
+    editor.view.dom.setAttribute("aria-label", props.label);
+  }, [editor, props.label]);
+
+  useImperativeHandle(props.ref, () => handleOf(editor), [editor]);
+
+  return <EditorContent editor={editor} className="clause-editor" />;
+}
+
+function handleOf(editor: Editor): ClauseEditorHandle {
+  const commands = bracketCommands(editor);
+  return {
+    focus(where = "keep") {
+      if (editor.isDestroyed) return;
+      editor.commands.focus(where === "keep" ? null : where);
+    },
+    selectAll() {
+      editor.chain().focus().selectAll().run();
+    },
+    selection: () => selectionOf(editor.state),
+    ...commands,
+  };
+}

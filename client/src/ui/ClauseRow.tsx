@@ -1,0 +1,134 @@
+import type { BracketAttrs, IndexedClause } from "@gavel/model";
+import { memo, type Ref } from "react";
+import type { ClauseEditorComponent, ClauseEditorHandle, ClauseKeys, EditorSelection } from "../editor/ClauseEditor.ts";
+import { displayName, type Identity } from "../identity.ts";
+import type { ClauseBinding } from "../room/ClauseBinding.ts";
+import type { Person } from "../room/People.ts";
+import type { RoomContext } from "./App.tsx";
+import { ClauseHistory } from "./ClauseHistory.tsx";
+import { useStore } from "./hooks.ts";
+
+export interface ClauseRowProps {
+  readonly ctx: RoomContext;
+  readonly section: string;
+  readonly entry: IndexedClause;
+  readonly binding: ClauseBinding;
+  readonly Editor: ClauseEditorComponent;
+  readonly editorRef: Ref<ClauseEditorHandle>;
+  readonly editable: boolean;
+  readonly selected: boolean;
+  readonly underDiscussion: boolean;
+  readonly present: readonly Person[];
+  readonly proposal: BracketAttrs | null;
+  readonly keys: ClauseKeys;
+  readonly onSelect: (clause: string) => void;
+  readonly onSelection: (clause: string, selection: EditorSelection) => void;
+  readonly onRefused: (message: string) => void;
+  readonly onConfirm: (clause: IndexedClause) => void;
+}
+
+const STATE_LABEL = { open: "open", agreed_ad_ref: "agreed ad referendum", agreed: "agreed" } as const;
+
+/** One clause: its header (number, state, lock, figures, who is here) around its editor. */
+export const ClauseRow = memo(function ClauseRow(props: ClauseRowProps) {
+  const { ctx, entry, binding, Editor, selected } = props;
+  const copy = useStore(binding);
+  const lockText = entry.lock
+    ? `🔒 Locked by ${entry.lock.name}, ${new Date(entry.lock.at).toLocaleString()}${entry.lock.reason ? ` — ${entry.lock.reason}` : ""}`
+    : null;
+  return (
+    <article
+      className={`clause${entry.lock ? " locked" : ""}${selected ? " selected" : ""}${props.underDiscussion ? " under-discussion" : ""}`}
+      data-clause={entry.id}
+      aria-label={`Clause ${entry.label}, ${STATE_LABEL[entry.consensus.state]}${entry.lock ? ", locked" : ""}`}
+      onMouseDown={() => props.onSelect(entry.id)}
+    >
+      <header className="clause-header">
+        <button
+          type="button"
+          className="number"
+          aria-pressed={selected}
+          aria-label={`Clause ${entry.label}: select`}
+          onClick={() => props.onSelect(entry.id)}
+          disabled={ctx.silent}
+        >
+          {entry.label}
+        </button>
+        {entry.formerNumbers.length > 0 ? (
+          <span className="former">formerly {entry.formerNumbers.join(", ")}</span>
+        ) : null}
+        <StateBadge entry={entry} />
+        {lockText ? <span className="lock-mark">{lockText}</span> : null}
+        <span className="clause-figures" data-open-brackets={String(entry.figures.openBrackets)}>
+          {entry.figures.openBrackets === 0
+            ? "no brackets"
+            : `${entry.figures.openBrackets} open bracket${entry.figures.openBrackets === 1 ? "" : "s"}`}
+        </span>
+        {props.underDiscussion ? <span className="taken-up">Under discussion</span> : null}
+        <span className="present">
+          {props.present.map((person) => (
+            <span key={person.id} className="person" style={{ borderColor: ctx.colours.of(person.id) }}>
+              {displayName(person)}
+            </span>
+          ))}
+        </span>
+        <ConfirmButton entry={entry} identity={ctx.identity} silent={ctx.silent} onConfirm={props.onConfirm} />
+        {ctx.view === "projector" ? null : <ClauseHistory ctx={ctx} section={props.section} clause={entry} />}
+      </header>
+      <Editor
+        key={copy.generation}
+        ref={props.editorRef}
+        copy={copy}
+        label={`Clause ${entry.label}`}
+        editable={props.editable}
+        identity={ctx.identity}
+        silent={ctx.silent}
+        proposal={props.proposal}
+        colourOf={(id) => ctx.colours.of(id)}
+        sourceTitle={ctx.sourceTitle}
+        keys={props.keys}
+        onFocus={() => props.onSelect(entry.id)}
+        onSelection={(selection) => props.onSelection(entry.id, selection)}
+        onRefused={props.onRefused}
+      />
+    </article>
+  );
+});
+
+function StateBadge({ entry }: { readonly entry: IndexedClause }) {
+  const { consensus } = entry;
+  const confirmed =
+    consensus.state === "open" || consensus.confirmed.length === 0
+      ? ""
+      : ` · confirmed by ${consensus.confirmed.map((c) => `${c.delegation} (${c.name})`).join(", ")}`;
+  const pending = consensus.state === "agreed_ad_ref" ? ` · pending ${consensus.pending.join(", ")}` : "";
+  return (
+    <span className="state-badge" data-state={consensus.state}>
+      {STATE_LABEL[consensus.state]}
+      {pending}
+      {confirmed}
+    </span>
+  );
+}
+
+function ConfirmButton({
+  entry,
+  identity,
+  silent,
+  onConfirm,
+}: {
+  readonly entry: IndexedClause;
+  readonly identity: Identity;
+  readonly silent: boolean;
+  readonly onConfirm: (clause: IndexedClause) => void;
+}) {
+  const { consensus } = entry;
+  const delegation = identity.delegation;
+  if (silent || !delegation || consensus.state !== "agreed_ad_ref" || !consensus.pending.includes(delegation))
+    return null;
+  return (
+    <button type="button" data-action="confirm" onClick={() => onConfirm(entry)}>
+      Confirm for {delegation}
+    </button>
+  );
+}

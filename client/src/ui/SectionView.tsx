@@ -1,0 +1,224 @@
+import type { BracketAttrs, IndexedClause } from "@gavel/model";
+import { useCallback, useEffect, useMemo, useRef, useState } from "react";
+import type { ActionContext } from "../actions.ts";
+import {
+  type ClauseEditorHandle,
+  type ClauseKeys,
+  type EditorSelection,
+  NO_SELECTION,
+} from "../editor/ClauseEditor.ts";
+import { TiptapClauseEditor } from "../editor/tiptap/TiptapClauseEditor.tsx";
+import { canWrite, type Identity } from "../identity.ts";
+import type { SectionIndex } from "../room/SectionIndex.ts";
+import type { RoomContext } from "./App.tsx";
+import { ClauseList } from "./ClauseList.tsx";
+import { ClauseRow } from "./ClauseRow.tsx";
+import { ClauseToolbar } from "./ClauseToolbar.tsx";
+import { useStore } from "./hooks.ts";
+import { RedlineView } from "./RedlineView.tsx";
+import { SectionTools } from "./SectionTools.tsx";
+import { useClauseBindings } from "./useClauseBindings.ts";
+import type { Followed } from "./useFollowTakenUp.ts";
+import { useSectionActions } from "./useSectionActions.ts";
+
+/** A delegate's own new clause, not yet renumbered nor agreed: what they type stays bracketed (CM2). */
+function proposalOf(identity: Identity, entry: IndexedClause): BracketAttrs | null {
+  if (identity.role !== "delegate" || !identity.delegation) return null;
+  if (entry.createdBy !== identity.sub || entry.number !== null || entry.consensus.state !== "open") return null;
+  return { id: `b-${entry.id}`, by: [identity.delegation], reason: "substantive", group: null };
+}
+
+/** Stable per-clause callbacks, so that a row re-renders only when its own data changes. */
+function usePerClause<T>(make: (clause: string) => T): (clause: string) => T {
+  const cache = useRef(new Map<string, T>());
+  const maker = useRef(make);
+  maker.current = make;
+  return useCallback((clause: string) => {
+    let value = cache.current.get(clause);
+    if (value === undefined) {
+      value = maker.current(clause);
+      cache.current.set(clause, value);
+    }
+    return value;
+  }, []);
+}
+
+/** The open section: its tools, the toolbar for the selected clause, one editor per clause. */
+export function SectionView({
+  ctx,
+  index,
+  notify,
+  followed,
+}: {
+  readonly ctx: RoomContext;
+  readonly index: SectionIndex;
+  readonly notify: (message: string) => void;
+  readonly followed: Followed | null;
+}) {
+  const snapshot = useStore(index);
+  const people = useStore(ctx.people);
+  const { clauses } = snapshot;
+  const [selected, setSelected] = useState<string | null>(null);
+  const [selection, setSelection] = useState<EditorSelection>(NO_SELECTION);
+  const [redlineFrom, setRedlineFrom] = useState<string | null>(null);
+  const handles = useRef(new Map<string, ClauseEditorHandle>());
+  const toolbarRef = useRef<HTMLDivElement>(null);
+  const bindingOf = useClauseBindings(ctx.room, ctx.identity.session, index.id, clauses, ctx.silent, notify);
+  const clause = clauses.find((c) => c.id === selected) ?? null;
+  const takenUp = snapshot.takenUp?.clause ?? null;
+  const editableOf = (entry: IndexedClause) => canWrite(ctx.identity) && !ctx.silent && entry.lock === null;
+
+  useEffect(() => ctx.people.announce(index.id, selected), [ctx.people, index.id, selected]);
+
+  // Newly proposed clauses get the focus, with their placeholder selected to be typed over.
+  const focusNext = useRef<string | null>(null);
+  const selectWhenSynced = (id: string, handle: ClauseEditorHandle) => {
+    const { provider } = bindingOf(id).getSnapshot();
+    const ready = () => {
+      provider.off("synced", ready);
+      requestAnimationFrame(() => handle.selectAll());
+    };
+    if (provider.isSynced) ready();
+    else provider.on("synced", ready);
+  };
+  const propose = async (after: string | null) => {
+    const text = ctx.identity.role === "delegate" ? "Proposed text" : "New clause";
+    const outcome = await ctx.run({ type: "insertClause", section: index.id, after, text });
+    if (!outcome.ok) return { ok: false as const, message: outcome.message };
+    const id = outcome.clause?.id ?? null;
+    // The index may have brought the clause before the command's answer: its editor may exist.
+    const handle = id === null ? undefined : handles.current.get(id);
+    if (id !== null && handle) selectWhenSynced(id, handle);
+    else focusNext.current = id;
+    return { ok: true as const, message: "Type the new clause over its placeholder." };
+  };
+
+  const actionCtx: Omit<ActionContext, "fields"> = {
+    identity: ctx.identity,
+    section: index.id,
+    clauses,
+    clause,
+    editor: clause ? (handles.current.get(clause.id) ?? null) : null,
+    editable: clause ? editableOf(clause) : false,
+    selection: clause?.id === selected ? selection : NO_SELECTION,
+    takenUp,
+    run: ctx.run,
+    propose,
+  };
+  const { fields, setFields, status, perform, resetFor } = useSectionActions(actionCtx, notify);
+  const fullCtx: ActionContext = { ...actionCtx, fields };
+
+  const selectedRef = useRef(selected);
+  selectedRef.current = selected;
+  const select = useCallback((id: string) => {
+    if (selectedRef.current === id) return;
+    setSelection(handles.current.get(id)?.selection() ?? NO_SELECTION);
+    setSelected(id);
+  }, []);
+  // The fields follow the selected clause when another one is selected, never on focus changes.
+  const clauseId = clause?.id ?? null;
+  const current = useRef(clause);
+  current.current = clause;
+  useEffect(() => {
+    if (clauseId !== null) resetFor(current.current);
+  }, [clauseId, resetFor]);
+
+  const order = useRef<readonly IndexedClause[]>(clauses);
+  order.current = clauses;
+  const focusNeighbour = (from: string, delta: number) => {
+    const list = order.current.filter((c) => c.id === from || editableOf(c));
+    const at = list.findIndex((c) => c.id === from);
+    const target = list[at + delta];
+    if (target) handles.current.get(target.id)?.focus(delta < 0 ? "end" : "start");
+  };
+  const keysOf = usePerClause<ClauseKeys>((id) => ({
+    previous: () => focusNeighbour(id, -1),
+    next: () => focusNeighbour(id, 1),
+    tools: () =>
+      toolbarRef.current?.querySelector<HTMLElement>("button[aria-disabled='false'], input, select")?.focus(),
+  }));
+  const refOf = usePerClause((id) => (handle: ClauseEditorHandle | null) => {
+    if (!handle) {
+      handles.current.delete(id);
+      return;
+    }
+    handles.current.set(id, handle);
+    if (focusNext.current === id) {
+      focusNext.current = null;
+      selectWhenSynced(id, handle);
+    }
+  });
+  const onSelection = useCallback((id: string, next: EditorSelection) => {
+    setSelected(id);
+    setSelection(next);
+  }, []);
+  const onConfirm = useCallback(
+    (entry: IndexedClause) =>
+      void ctx
+        .run({ type: "confirm", section: index.id, clause: entry.id })
+        .then((o) => notify(o.ok ? `Clause ${entry.label}: confirmed for ${ctx.identity.delegation}.` : o.message)),
+    [ctx, index.id, notify],
+  );
+
+  // The projector and "follow" keep the clause under discussion in view.
+  useEffect(() => {
+    if (!followed || followed.section !== index.id) return;
+    document
+      .querySelector(`article[data-clause="${CSS.escape(followed.clause)}"]`)
+      ?.scrollIntoView({ block: "center", behavior: "smooth" });
+  }, [followed, index.id]);
+
+  const presentIn = useMemo(() => {
+    const map = new Map<string, typeof people>();
+    for (const person of people) {
+      if (person.section !== index.id || !person.clause) continue;
+      map.set(person.clause, [...(map.get(person.clause) ?? []), person]);
+    }
+    return map;
+  }, [people, index.id]);
+  const none = useMemo(() => [], []);
+  const taken = clauses.find((c) => c.id === takenUp);
+
+  return (
+    <section className="section-view" aria-labelledby="section-title">
+      <h2 id="section-title">{snapshot.title}</h2>
+      {ctx.view === "projector" ? null : (
+        <SectionTools ctx={ctx} section={index.id} redlineFrom={redlineFrom} setRedlineFrom={setRedlineFrom} />
+      )}
+      {taken ? (
+        <p className="discussion-banner">
+          Under discussion: clause <strong>{taken.label}</strong>
+        </p>
+      ) : null}
+      {ctx.silent ? null : (
+        <ClauseToolbar ctx={fullCtx} setFields={setFields} status={status} perform={perform} toolbarRef={toolbarRef} />
+      )}
+      {redlineFrom ? <RedlineView ctx={ctx} section={index.id} from={redlineFrom} version={snapshot} /> : null}
+      {snapshot.synced && clauses.length === 0 ? <p>This section has no clauses yet.</p> : null}
+      <ClauseList
+        items={clauses}
+        label={`Clauses of ${snapshot.title}`}
+        render={(entry) => (
+          <ClauseRow
+            ctx={ctx}
+            section={index.id}
+            entry={entry}
+            binding={bindingOf(entry.id)}
+            Editor={TiptapClauseEditor}
+            editorRef={refOf(entry.id)}
+            editable={editableOf(entry)}
+            selected={entry.id === selected}
+            underDiscussion={entry.id === takenUp}
+            present={presentIn.get(entry.id) ?? none}
+            proposal={proposalOf(ctx.identity, entry)}
+            keys={keysOf(entry.id)}
+            onSelect={select}
+            onSelection={onSelection}
+            onRefused={notify}
+            onConfirm={onConfirm}
+          />
+        )}
+      />
+    </section>
+  );
+}

@@ -1,0 +1,192 @@
+import type { Page } from "playwright-core";
+import { describe, expect, it } from "vitest";
+import { type ApiSection, api } from "../support/api.ts";
+import { launchBrowser, openRoom } from "../support/browser.ts";
+import { startTestServer, waitUntilAsync } from "../support/server.ts";
+import {
+  actionButton,
+  clauseOf,
+  clauseReady,
+  cursorIn,
+  editorOf,
+  selectText,
+  serverClause,
+  serverText,
+  shownText,
+} from "./roomPage.ts";
+
+const sectionCount = async (page: Page, section: string) =>
+  Number(await page.locator(`a[data-section="${section}"] .figures`).getAttribute("data-open-brackets"));
+
+describe("brackets as negotiators use them", () => {
+  it("a delegate brackets a phrase with a note; the other page shows it with its proposer inline; the counts go up everywhere", async () => {
+    const t = await startTestServer();
+    const browser = await launchBrowser();
+    const chair = await t.token("chair");
+    const rcc = await openRoom(browser, t.httpUrl, await t.token("delegate", { delegation: "RCC" }), {
+      section: "glossary",
+    });
+    const apt = await openRoom(browser, t.httpUrl, await t.token("delegate", { delegation: "APT" }), {
+      section: "glossary",
+    });
+    await Promise.all([clauseReady(rcc.page, "c4"), clauseReady(apt.page, "c4")]);
+    const before = {
+      rcc: await sectionCount(rcc.page, "glossary"),
+      apt: await sectionCount(apt.page, "glossary"),
+      api: (await api<ApiSection>(t.httpUrl, chair, "GET", "/api/sessions/demo/sections/glossary")).body.figures
+        .openBrackets,
+    };
+
+    await selectText(rcc.page, "c4", "Enabler");
+    await rcc.page.locator('.toolbar [name="reason"]').selectOption("awaiting_instructions");
+    await rcc.page.locator('.toolbar [name="note"]').fill("pending capital");
+    await actionButton(rcc.page, "bracket").click();
+
+    const bracket = apt.page.locator('article[data-clause="c4"] span.bracket[data-by="RCC"]');
+    await bracket.waitFor();
+    expect(await bracket.getAttribute("title")).toContain("pending capital");
+    await clauseOf(apt.page, "c4").locator(".proposers", { hasText: "RCC" }).waitFor();
+    await waitUntilAsync(
+      async () =>
+        (await sectionCount(rcc.page, "glossary")) === before.rcc + 1 &&
+        (await sectionCount(apt.page, "glossary")) === before.apt + 1,
+      "counts in both pages",
+    );
+    const clause = await serverClause(t.httpUrl, chair, "glossary", "c4");
+    expect(clause.text).toMatch(/^\[Enabler\]/);
+    expect(clause.brackets[0]).toMatchObject({ by: ["RCC"], reason: "awaiting_instructions", text: "Enabler" });
+    expect(
+      (await api<ApiSection>(t.httpUrl, chair, "GET", "/api/sessions/demo/sections/glossary")).body.figures
+        .openBrackets,
+    ).toBe(before.api + 1);
+    expect(rcc.errors).toEqual([]);
+    expect(apt.errors).toEqual([]);
+  });
+
+  it("co-sponsor, alternative typed in place ([a][b] on screen and in the API), withdraw: the bracket goes when its last proposer leaves", async () => {
+    const t = await startTestServer();
+    const browser = await launchBrowser();
+    const chair = await t.token("chair");
+    const afr = await openRoom(browser, t.httpUrl, await t.token("delegate", { delegation: "AFR" }), {
+      section: "glossary",
+    });
+    const cept = await openRoom(browser, t.httpUrl, await t.token("delegate", { delegation: "CEPT" }), {
+      section: "glossary",
+    });
+    await Promise.all([clauseReady(afr.page, "c4"), clauseReady(cept.page, "c4")]);
+
+    await selectText(afr.page, "c4", "partnerships");
+    await actionButton(afr.page, "bracket").click();
+    await clauseOf(cept.page, "c4").locator(".proposers", { hasText: "AFR" }).waitFor();
+
+    // CEPT co-sponsors AFR's bracket.
+    await cursorIn(cept.page, "c4", "partnerships");
+    await actionButton(cept.page, "cosponsor").click();
+    await clauseOf(afr.page, "c4").locator(".proposers", { hasText: "AFR, CEPT" }).waitFor();
+
+    // AFR adds an alternative and types it in place.
+    await cursorIn(afr.page, "c4", "partnerships");
+    await actionButton(afr.page, "alternative").click();
+    await afr.page.keyboard.type("alliances", { delay: 30 });
+    await waitUntilAsync(
+      async () => (await serverText(t.httpUrl, chair, "glossary", "c4")).includes("[partnerships][alliances]"),
+      "the alternative is stored",
+    );
+    for (const page of [afr.page, cept.page]) {
+      await waitUntilAsync(
+        async () => (await shownText(page, "c4")).includes("[partnerships][alliances]"),
+        "shown [a][b]",
+      );
+    }
+    const withAlternative = await serverClause(t.httpUrl, chair, "glossary", "c4");
+    expect(withAlternative.figures.alternatives).toBe(1);
+    expect(withAlternative.brackets.map((b) => b.text)).toEqual(["partnerships", "alliances"]);
+
+    // CEPT withdraws from the co-sponsored bracket: AFR keeps it. Then AFR withdraws: it is gone.
+    await cursorIn(cept.page, "c4", "partnerships");
+    await actionButton(cept.page, "withdraw").click();
+    await waitUntilAsync(
+      async () => (await serverClause(t.httpUrl, chair, "glossary", "c4")).brackets[0]?.by.join() === "AFR",
+      "CEPT is off the bracket",
+    );
+    await cursorIn(afr.page, "c4", "partnerships");
+    await actionButton(afr.page, "withdraw").click();
+    await waitUntilAsync(
+      async () => !(await serverText(t.httpUrl, chair, "glossary", "c4")).includes("[partnerships]"),
+      "the bracket is withdrawn",
+    );
+    expect(await serverText(t.httpUrl, chair, "glossary", "c4")).toContain("partnerships[alliances]");
+    expect(afr.errors).toEqual([]);
+    expect(cept.errors).toEqual([]);
+  });
+
+  it("a delegate cannot withdraw, narrow or retype another delegation's bracket: the screen refuses it and says why, and the server keeps it", async () => {
+    const t = await startTestServer();
+    const browser = await launchBrowser();
+    const chair = await t.token("chair");
+    const afr = await openRoom(browser, t.httpUrl, await t.token("delegate", { delegation: "AFR" }), {
+      section: "glossary",
+    });
+    const cept = await openRoom(browser, t.httpUrl, await t.token("delegate", { delegation: "CEPT" }), {
+      section: "glossary",
+    });
+    await Promise.all([clauseReady(afr.page, "c4"), clauseReady(cept.page, "c4")]);
+    await selectText(afr.page, "c4", "resource mobilization");
+    await actionButton(afr.page, "bracket").click();
+    await clauseOf(cept.page, "c4").locator(".proposers", { hasText: "AFR" }).waitFor();
+    const before = await serverText(t.httpUrl, chair, "glossary", "c4");
+
+    await cursorIn(cept.page, "c4", "resource mobilization");
+    expect(await actionButton(cept.page, "withdraw").getAttribute("aria-disabled")).toBe("true");
+    await actionButton(cept.page, "withdraw").click({ force: true });
+    await cept.page.locator(".group-bracket .group-status", { hasText: "Only its proposers" }).waitFor();
+    // Typing inside it, or deleting part of it, is refused on the screen with a notice.
+    await cept.page.keyboard.type("xyz");
+    await cept.page.keyboard.press("Backspace");
+    await cept.page.locator("#latest-notice", { hasText: "held by AFR" }).waitFor();
+    await cept.page.waitForTimeout(300);
+    expect(await shownText(cept.page, "c4")).toBe(before);
+    expect(await serverText(t.httpUrl, chair, "glossary", "c4")).toBe(before);
+    expect(cept.errors).toEqual([]);
+  });
+
+  it("proposing a clause is a button (and Alt+Shift+N), not Enter; while its text is typed it stays bracketed for the delegation (CM2)", async () => {
+    const t = await startTestServer();
+    const browser = await launchBrowser();
+    const chair = await t.token("chair");
+    const afr = await openRoom(browser, t.httpUrl, await t.token("delegate", { delegation: "AFR" }), {
+      section: "structure-linkages",
+    });
+    await clauseReady(afr.page, "c2");
+    // Enter at the end of a clause is a new paragraph in it, never a new clause.
+    await editorOf(afr.page, "c2").click();
+    await afr.page.keyboard.press("Control+End");
+    await afr.page.keyboard.press("Enter");
+    await afr.page.keyboard.press("Backspace");
+    await afr.page.waitForTimeout(300);
+    expect(await afr.page.locator("article.clause").count()).toBe(2);
+
+    await afr.page.keyboard.press("Alt+Shift+N");
+    await clauseOf(afr.page, "c3").waitFor();
+    await afr.page.waitForFunction(
+      () =>
+        document.activeElement?.closest("article")?.getAttribute("data-clause") === "c3" &&
+        (window.getSelection()?.toString() ?? "").includes("Proposed text"),
+    );
+    await afr.page.keyboard.type("The Bureau shall publish the linkages", { delay: 20 });
+    await afr.page.waitForTimeout(400);
+    await afr.page.keyboard.type(" yearly.", { delay: 20 });
+    await waitUntilAsync(
+      async () =>
+        (await serverText(t.httpUrl, chair, "structure-linkages", "c3")) ===
+        "[The Bureau shall publish the linkages yearly.]",
+      "the proposal is stored, all of it in its bracket",
+    );
+    const proposal = await serverClause(t.httpUrl, chair, "structure-linkages", "c3");
+    expect(proposal.brackets).toHaveLength(1);
+    expect(proposal.brackets[0]?.by).toEqual(["AFR"]);
+    expect(proposal.number).toBe("2 bis");
+    expect(await shownText(afr.page, "c3")).toBe("[The Bureau shall publish the linkages yearly.]");
+    expect(afr.errors).toEqual([]);
+  });
+});

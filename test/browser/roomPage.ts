@@ -1,0 +1,140 @@
+import { createRequire } from "node:module";
+import type { Locator, Page } from "playwright-core";
+import { type ApiClause, type ApiSection, api } from "../support/api.ts";
+
+/*
+ * What a person sees and does in the drafting room, editor-agnostic: the clause editor is the
+ * element with role textbox inside the clause's article, whatever editor draws it.
+ */
+
+export const clauseOf = (page: Page, clause: string): Locator => page.locator(`article[data-clause="${clause}"]`);
+export const editorOf = (page: Page, clause: string): Locator => clauseOf(page, clause).locator('[role="textbox"]');
+export const actionButton = (page: Page, action: string): Locator => page.locator(`.toolbar [data-action="${action}"]`);
+
+/** Waits until the clause's editor shows its text (the editor exists before its document syncs). */
+export async function clauseReady(page: Page, clause: string): Promise<void> {
+  await editorOf(page, clause).waitFor();
+  await page.waitForFunction(
+    (id) => (document.querySelector(`article[data-clause="${id}"] [role="textbox"]`)?.textContent ?? "").trim() !== "",
+    clause,
+  );
+}
+
+/** Widgets an editor draws that are not text: remote carets, footnote numbers, proposers. */
+const NOT_TEXT =
+  ".collaboration-carets__caret, .footnote-ref, .proposers, .ProseMirror-separator, .ProseMirror-trailingBreak";
+
+/** The text as the page shows it, as the server prints it: paragraphs by newline, literal brackets. */
+export async function shownText(page: Page, clause: string): Promise<string> {
+  return editorOf(page, clause).evaluate((element, notText) => {
+    const copy = element.cloneNode(true) as HTMLElement;
+    for (const extra of copy.querySelectorAll(notText)) extra.remove();
+    return [...copy.querySelectorAll("p")].map((p) => (p.textContent ?? "").replace(/\u00a0/g, " ")).join("\n");
+  }, NOT_TEXT);
+}
+
+export async function clickAtEnd(page: Page, clause: string): Promise<void> {
+  await editorOf(page, clause).click();
+  await page.keyboard.press("Control+End");
+}
+
+/** Puts a DOM selection over `text` (or a cursor `offset` characters into it), as the editor will read it. */
+async function placeSelection(page: Page, clause: string, text: string, collapseAt: number | null): Promise<void> {
+  await editorOf(page, clause).click();
+  const found = await editorOf(page, clause).evaluate(
+    (element, [wanted, at, notText]) => {
+      // Text nodes in order, skipping widgets (a remote caret splits a word into two nodes).
+      const nodes: Text[] = [];
+      const walker = document.createTreeWalker(element, NodeFilter.SHOW_TEXT);
+      for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+        if (!node.parentElement?.closest(notText as string)) nodes.push(node as Text);
+      }
+      const whole = nodes.map((n) => n.data).join("");
+      const start = whole.indexOf(wanted as string);
+      if (start < 0) return false;
+      const locate = (offset: number): [Text, number] => {
+        let rest = offset;
+        for (const node of nodes) {
+          if (rest <= node.data.length) return [node, rest];
+          rest -= node.data.length;
+        }
+        const last = nodes[nodes.length - 1] as Text;
+        return [last, last.data.length];
+      };
+      const range = document.createRange();
+      if (at === null) {
+        range.setStart(...locate(start));
+        range.setEnd(...locate(start + (wanted as string).length));
+      } else {
+        range.setStart(...locate(start + (at as number)));
+        range.collapse(true);
+      }
+      const selection = window.getSelection();
+      selection?.removeAllRanges();
+      selection?.addRange(range);
+      return true;
+    },
+    [text, collapseAt, NOT_TEXT] as const,
+  );
+  if (!found) throw new Error(`"${text}" is not in clause ${clause}`);
+  // The editor reads the DOM selection on selectionchange, on its next frame.
+  await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))));
+}
+
+/** Selects the first occurrence of `text` in the clause, as a person dragging over it would. */
+export async function selectText(page: Page, clause: string, text: string): Promise<void> {
+  await placeSelection(page, clause, text, null);
+  const selected = await page.evaluate(() => window.getSelection()?.toString() ?? "");
+  if (!selected.includes(text)) throw new Error(`selecting "${text}" in ${clause} selected "${selected}"`);
+}
+
+/** Puts the cursor inside `text` (one character after its start). */
+export async function cursorIn(page: Page, clause: string, text: string): Promise<void> {
+  await placeSelection(page, clause, text, 1);
+}
+
+export async function serverClause(
+  httpUrl: string,
+  token: string,
+  section: string,
+  clause: string,
+): Promise<ApiClause> {
+  const { body } = await api<ApiSection>(httpUrl, token, "GET", `/api/sessions/demo/sections/${section}`);
+  const found = body.clauses.find((c) => c.id === clause);
+  if (!found) throw new Error(`no clause ${clause} in ${section}`);
+  return found;
+}
+
+export async function serverText(httpUrl: string, token: string, section: string, clause: string): Promise<string> {
+  return (await serverClause(httpUrl, token, section, clause)).text;
+}
+
+const axeSource = createRequire(import.meta.url).resolve("axe-core/axe.min.js");
+
+export interface AxeViolation {
+  readonly id: string;
+  readonly impact: string | null;
+  readonly help: string;
+  readonly nodes: readonly { readonly target: readonly string[]; readonly failureSummary?: string }[];
+}
+
+/** Runs axe-core in the page (every rule axe enables by default) and returns its violations. */
+export async function axeViolations(page: Page): Promise<AxeViolation[]> {
+  await page.addScriptTag({ path: axeSource });
+  return page.evaluate(async () => {
+    const axe = (window as unknown as { axe: { run: (context: Document) => Promise<{ violations: AxeViolation[] }> } })
+      .axe;
+    const result = await axe.run(document);
+    return result.violations.map((v) => ({
+      id: v.id,
+      impact: v.impact,
+      help: v.help,
+      nodes: v.nodes.map((n) => ({ target: n.target, failureSummary: n.failureSummary })),
+    }));
+  });
+}
+
+/** No horizontal scrolling: the page is no wider than the viewport. */
+export async function horizontalOverflow(page: Page): Promise<number> {
+  return page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+}

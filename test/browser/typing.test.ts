@@ -1,0 +1,130 @@
+import { describe, expect, it } from "vitest";
+import { launchBrowser, openRoom, screenshot } from "../support/browser.ts";
+import { startTestServer, waitUntilAsync } from "../support/server.ts";
+import {
+  actionButton,
+  clauseOf,
+  clauseReady,
+  clickAtEnd,
+  cursorIn,
+  selectText,
+  serverText,
+  shownText,
+} from "./roomPage.ts";
+
+/** 200 characters, typed at a human pace while the rest of the room works. */
+const SENTENCE =
+  "The Bureau shall report annually to the Council on the implementation of each Outcome, with figures per region, " +
+  "and the report shall be published in all six official languages of the Union first, too.";
+
+describe("typing in the drafting room while others work", () => {
+  it("a delegate types 200 characters while another brackets, adds an alternative and proposes a clause, and the chair sets a state and locks, all in the same section: not one character is lost", async () => {
+    expect(SENTENCE.length).toBe(200);
+    const t = await startTestServer();
+    const browser = await launchBrowser();
+    const chairToken = await t.token("chair", { name: "Chair" });
+    const open = async (token: string) => openRoom(browser, t.httpUrl, token, { section: "implementation" });
+    const ana = await open(await t.token("delegate", { name: "Ana", delegation: "AFR" }));
+    const ben = await open(await t.token("delegate", { name: "Ben", delegation: "CEPT" }));
+    const chair = await open(chairToken);
+    await Promise.all([ana, ben, chair].map((r) => clauseReady(r.page, "c7")));
+    const before = await serverText(t.httpUrl, chairToken, "implementation", "c2");
+
+    await clickAtEnd(ana.page, "c2");
+    let typed = false;
+    const typing = ana.page.keyboard.type(` ${SENTENCE}`, { delay: 40 }).then(() => {
+      typed = true;
+    });
+
+    // Ben brackets a word of clause 7, adds an alternative to it and proposes a clause after it.
+    await selectText(ben.page, "c7", "reliable");
+    await actionButton(ben.page, "bracket").click();
+    await cursorIn(ben.page, "c7", "reliable");
+    await actionButton(ben.page, "alternative").click();
+    await ben.page.keyboard.type("trustworthy", { delay: 30 });
+    await actionButton(ben.page, "propose").click();
+    await waitUntilAsync(async () => (await ben.page.locator("article.clause").count()) === 9, "the proposed clause");
+
+    // The chair sets clause 4 agreed ad referendum, then locks it.
+    await clauseOf(chair.page, "c4").locator("button.number").click();
+    await chair.page.locator('.toolbar [data-field="state"]').selectOption("agreed_ad_ref");
+    await chair.page.locator('.toolbar [data-field="pending"]').fill("CEPT");
+    await actionButton(chair.page, "set-state").click();
+    await clauseOf(ana.page, "c4").locator('.state-badge[data-state="agreed_ad_ref"]').waitFor();
+    await chair.page.locator('.toolbar [data-field="reason"]').fill("pending confirmation from capitals");
+    await actionButton(chair.page, "lock").click();
+    await clauseOf(ana.page, "c4").locator(".lock-mark").waitFor();
+    // Everything above happened while Ana was still typing: the test means what it says.
+    expect(typed).toBe(false);
+
+    await typing;
+    const expected = `${before} ${SENTENCE}`;
+    await waitUntilAsync(
+      async () =>
+        (await serverText(t.httpUrl, chairToken, "implementation", "c2")) === expected &&
+        (await shownText(ana.page, "c2")) === expected,
+      "every character of the sentence is in the page and stored",
+      15_000,
+    );
+    expect(await shownText(ben.page, "c2")).toBe(expected);
+    const focused = await ana.page.evaluate(() =>
+      document.activeElement?.closest("article")?.getAttribute("data-clause"),
+    );
+    expect(focused).toBe("c2");
+    expect(await serverText(t.httpUrl, chairToken, "implementation", "c7")).toContain("[reliable][trustworthy]");
+    for (const r of [ana, ben, chair]) expect(r.errors).toEqual([]);
+  });
+
+  it("two delegates type into the same clause at once; both pages and the server end with both contributions, and each sees the other's caret with a name in a visible colour", async () => {
+    const t = await startTestServer();
+    const browser = await launchBrowser();
+    const ana = await openRoom(browser, t.httpUrl, await t.token("delegate", { name: "Ana", delegation: "AFR" }), {
+      section: "glossary",
+    });
+    const ben = await openRoom(browser, t.httpUrl, await t.token("delegate", { name: "Ben", delegation: "CEPT" }), {
+      section: "glossary",
+    });
+    await Promise.all([clauseReady(ana.page, "c2"), clauseReady(ben.page, "c2")]);
+    await clickAtEnd(ana.page, "c2");
+    await clickAtEnd(ben.page, "c2");
+    await Promise.all([
+      ana.page.keyboard.type(" alpha-from-AFR", { delay: 25 }),
+      ben.page.keyboard.type(" beta-from-CEPT", { delay: 25 }),
+    ]);
+    const chair = await t.token("chair");
+    await waitUntilAsync(async () => {
+      const [a, b, s] = [
+        await shownText(ana.page, "c2"),
+        await shownText(ben.page, "c2"),
+        await serverText(t.httpUrl, chair, "glossary", "c2"),
+      ];
+      return a === b && b === s && s.includes("alpha-from-AFR") && s.includes("beta-from-CEPT");
+    }, "both pages and the server agree");
+
+    const caret = ben.page.locator('article[data-clause="c2"] .collaboration-carets__caret', { hasText: "Ana" });
+    await caret.waitFor();
+    const colours = await caret.evaluate((element) => {
+      const label = element.querySelector(".collaboration-carets__label");
+      return {
+        border: getComputedStyle(element).borderLeftColor,
+        label: label ? getComputedStyle(label).backgroundColor : "",
+        text: label?.textContent ?? "",
+      };
+    });
+    expect(colours.text).toBe("Ana");
+    for (const colour of [colours.border, colours.label]) {
+      expect(colour).toMatch(/^rgb\(/); // rgba(0, 0, 0, 0) is what a rejected colour becomes
+    }
+    // In Ben's page, Ana's caret and presence share her colour, and it is not Ben's own.
+    const dots = await ben.page
+      .locator("#presence .dot")
+      .evaluateAll((all) => all.map((dot) => getComputedStyle(dot).backgroundColor));
+    expect(dots).toHaveLength(2);
+    expect(dots[1]).toBe(colours.border);
+    expect(dots[0]).not.toBe(dots[1]);
+    await ana.page.locator('#save-state[data-saved="true"]').waitFor();
+    await screenshot(ben.page, "delegate-section");
+    expect(ana.errors).toEqual([]);
+    expect(ben.errors).toEqual([]);
+  });
+});
