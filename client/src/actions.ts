@@ -56,6 +56,12 @@ export interface Action {
   readonly confirm?: (ctx: ActionContext) => string;
 }
 
+export const STATE_NAMES: Record<ConsensusState, string> = {
+  open: "open",
+  agreed_ad_ref: "agreed ad referendum",
+  agreed: "agreed",
+};
+
 const alt = (key: string): Shortcut => ({ code: `Key${key}`, label: `Alt+Shift+${key}` });
 const isChair = (identity: Identity) => identity.role === "chair";
 const list = (text: string) =>
@@ -241,7 +247,7 @@ export const ACTIONS: readonly Action[] = [
       const pending = state === "agreed_ad_ref" ? list(ctx.fields.pending) : undefined;
       return fromCommand(
         ctx.run({ type: "setConsensus", section: ctx.section, clause: clause.id, state, pending }),
-        `Clause ${clause.label}: ${state.replace(/_/g, " ")}.`,
+        `Clause ${clause.label}: ${STATE_NAMES[state]}.`,
       );
     },
   },
@@ -267,7 +273,11 @@ export const ACTIONS: readonly Action[] = [
     group: "chair",
     label: () => "Unlock",
     may: isChair,
-    unavailable: (ctx) => (!ctx.clause ? "Select a clause first." : ctx.clause.lock ? null : "It is not locked."),
+    unavailable: (ctx) => {
+      if (!ctx.clause) return "Select a clause first.";
+      if (!ctx.clause.lock) return "It is not locked.";
+      return ctx.fields.lockReason.trim() ? null : "Give a reason to unlock it (LK3).";
+    },
     perform: (ctx) => {
       const clause = ctx.clause;
       if (!clause) return { ok: false, message: "Select a clause first." };

@@ -1,5 +1,6 @@
 import type { BracketAttrs, IndexedClause } from "@gavel/model";
 import { memo, type Ref } from "react";
+import { STATE_NAMES } from "../actions.ts";
 import type { ClauseEditorComponent, ClauseEditorHandle, ClauseKeys, EditorSelection } from "../editor/ClauseEditor.ts";
 import { displayName, type Identity } from "../identity.ts";
 import type { ClauseBinding } from "../room/ClauseBinding.ts";
@@ -27,20 +28,18 @@ export interface ClauseRowProps {
   readonly onConfirm: (clause: IndexedClause) => void;
 }
 
-const STATE_LABEL = { open: "open", agreed_ad_ref: "agreed ad referendum", agreed: "agreed" } as const;
-
 /** One clause: its header (number, state, lock, figures, who is here) around its editor. */
 export const ClauseRow = memo(function ClauseRow(props: ClauseRowProps) {
   const { ctx, entry, binding, Editor, selected } = props;
   const copy = useStore(binding);
   const lockText = entry.lock
-    ? `🔒 Locked by ${entry.lock.name}, ${new Date(entry.lock.at).toLocaleString()}${entry.lock.reason ? ` — ${entry.lock.reason}` : ""}`
+    ? `Locked by ${entry.lock.name}, ${new Date(entry.lock.at).toLocaleString()}${entry.lock.reason ? ` — ${entry.lock.reason}` : ""}`
     : null;
   return (
     <article
       className={`clause${entry.lock ? " locked" : ""}${selected ? " selected" : ""}${props.underDiscussion ? " under-discussion" : ""}`}
       data-clause={entry.id}
-      aria-label={`Clause ${entry.label}, ${STATE_LABEL[entry.consensus.state]}${entry.lock ? ", locked" : ""}`}
+      aria-label={`Clause ${entry.label}, ${STATE_NAMES[entry.consensus.state]}${entry.lock ? ", locked" : ""}`}
       onMouseDown={() => props.onSelect(entry.id)}
     >
       <header className="clause-header">
@@ -104,7 +103,7 @@ function StateBadge({ entry }: { readonly entry: IndexedClause }) {
   const pending = consensus.state === "agreed_ad_ref" ? ` · pending ${consensus.pending.join(", ")}` : "";
   return (
     <span className="state-badge" data-state={consensus.state}>
-      {STATE_LABEL[consensus.state]}
+      {STATE_NAMES[consensus.state]}
       {pending}
       {confirmed}
     </span>

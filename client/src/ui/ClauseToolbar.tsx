@@ -6,6 +6,7 @@ import {
   type ActionGroup,
   type ActionResult,
   actionsFor,
+  STATE_NAMES,
   type ToolFields,
 } from "../actions.ts";
 import { canRestructure } from "../identity.ts";
@@ -19,12 +20,6 @@ export interface ToolbarProps {
   readonly perform: (action: Action) => void;
   readonly toolbarRef: Ref<HTMLDivElement>;
 }
-
-const STATE_NAMES: Record<ConsensusState, string> = {
-  open: "open",
-  agreed_ad_ref: "agreed ad referendum",
-  agreed: "agreed",
-};
 
 /**
  * One compact toolbar for the selected clause: brackets for everyone who writes, structure for

@@ -1,0 +1,136 @@
+import { describe, expect, it } from "vitest";
+import { launchBrowser, openRoom, screenshot } from "../support/browser.ts";
+import { startTestServer, waitUntilAsync } from "../support/server.ts";
+import {
+  actionButton,
+  clauseOf,
+  clauseReady,
+  clickAtEnd,
+  editorOf,
+  serverClause,
+  serverText,
+  shownText,
+} from "./roomPage.ts";
+
+describe("the chair's console", () => {
+  it("the chair sets agreed ad referendum pending a delegation from the screen; that delegation confirms from its own screen; the clause becomes agreed", async () => {
+    const t = await startTestServer();
+    const browser = await launchBrowser();
+    const chairToken = await t.token("chair", { name: "Chair" });
+    const chair = await openRoom(browser, t.httpUrl, chairToken, { section: "glossary" });
+    const afr = await openRoom(browser, t.httpUrl, await t.token("delegate", { name: "Ana", delegation: "AFR" }), {
+      section: "glossary",
+    });
+    await Promise.all([clauseReady(chair.page, "c4"), clauseReady(afr.page, "c4")]);
+
+    await clauseOf(chair.page, "c4").locator("button.number").click();
+    const state = chair.page.locator('.toolbar [data-field="state"]');
+    await state.selectOption("agreed_ad_ref");
+    // Moving through the console's fields must not reset the chosen state.
+    await chair.page.locator('.toolbar [data-field="pending"]').click();
+    await chair.page.keyboard.type("AFR");
+    await chair.page.locator('.toolbar [data-field="reason"]').click();
+    expect(await state.inputValue()).toBe("agreed_ad_ref");
+    await actionButton(chair.page, "set-state").click();
+    await chair.page.locator(".group-chair .group-status", { hasText: "agreed ad referendum" }).waitFor();
+    expect(await serverClause(t.httpUrl, chairToken, "glossary", "c4")).toMatchObject({
+      consensus: { state: "agreed_ad_ref", pending: ["AFR"] },
+    });
+
+    const confirm = clauseOf(afr.page, "c4").locator('[data-action="confirm"]');
+    await confirm.waitFor();
+    expect(await confirm.textContent()).toBe("Confirm for AFR");
+    await confirm.click();
+    await clauseOf(chair.page, "c4")
+      .locator('.state-badge[data-state="agreed"]', { hasText: "confirmed by AFR" })
+      .waitFor();
+    await clauseOf(afr.page, "c4").locator('.state-badge[data-state="agreed"]').waitFor();
+    expect((await serverClause(t.httpUrl, chairToken, "glossary", "c4")).consensus.state).toBe("agreed");
+    expect(chair.errors).toEqual([]);
+    expect(afr.errors).toEqual([]);
+  });
+
+  it("the chair locks the clause a delegate is typing in: read-only at once with the reason shown; typing changes nothing; unlocking with a reason makes it writable again", async () => {
+    const t = await startTestServer();
+    const browser = await launchBrowser();
+    const chairToken = await t.token("chair", { name: "Chair" });
+    const chair = await openRoom(browser, t.httpUrl, chairToken, { section: "implementation" });
+    const delegate = await openRoom(browser, t.httpUrl, await t.token("delegate"), { section: "implementation" });
+    await Promise.all([clauseReady(chair.page, "c2"), clauseReady(delegate.page, "c2")]);
+    await clickAtEnd(delegate.page, "c2");
+    const typing = delegate.page.keyboard.type(" and more and more text typed while the chair gavels", { delay: 25 });
+    await clauseOf(chair.page, "c2").locator("button.number").click();
+    await chair.page.locator('.toolbar [data-field="reason"]').fill("agreed in the room");
+    await actionButton(chair.page, "lock").click();
+    await typing;
+
+    await clauseOf(delegate.page, "c2").locator('[role="textbox"][contenteditable="false"]').waitFor();
+    await clauseOf(delegate.page, "c2").locator(".lock-mark", { hasText: "agreed in the room" }).waitFor();
+    await waitUntilAsync(async () => {
+      const server = await serverText(t.httpUrl, chairToken, "implementation", "c2");
+      return (await shownText(delegate.page, "c2")) === server && (await shownText(chair.page, "c2")) === server;
+    }, "every page shows the server's text");
+    const locked = await serverText(t.httpUrl, chairToken, "implementation", "c2");
+    await editorOf(delegate.page, "c2").click({ force: true });
+    await delegate.page.keyboard.type("ignored");
+    await delegate.page.waitForTimeout(300);
+    expect(await shownText(delegate.page, "c2")).toBe(locked);
+    expect(await serverText(t.httpUrl, chairToken, "implementation", "c2")).toBe(locked);
+    await screenshot(chair.page, "chair-section");
+
+    // Unlock needs a reason; the delegate writes again without reloading.
+    await chair.page.locator('.toolbar [data-field="reason"]').fill("");
+    await actionButton(chair.page, "unlock").click({ force: true });
+    await chair.page.locator(".group-chair .group-status", { hasText: "Give a reason" }).waitFor();
+    await chair.page.locator('.toolbar [data-field="reason"]').fill("a delegation asked to reopen it");
+    await actionButton(chair.page, "unlock").click();
+    await clauseOf(delegate.page, "c2").locator('[role="textbox"][contenteditable="true"]').waitFor();
+    await clickAtEnd(delegate.page, "c2");
+    await delegate.page.keyboard.type(" reopened");
+    await waitUntilAsync(
+      async () => (await serverText(t.httpUrl, chairToken, "implementation", "c2")) === `${locked} reopened`,
+      "the delegate's edit after the unlock is stored",
+    );
+    // The history in the room tells why it was locked and unlocked.
+    await clauseOf(chair.page, "c2").locator(".clause-history summary").click();
+    await clauseOf(chair.page, "c2").locator(".clause-history li", { hasText: "agreed in the room" }).waitFor();
+    await clauseOf(chair.page, "c2")
+      .locator(".clause-history li", { hasText: "a delegation asked to reopen it" })
+      .waitFor();
+    expect(delegate.errors).toEqual([]);
+    expect(chair.errors).toEqual([]);
+  });
+
+  it("take up: the clause under discussion is marked for everyone, and the projector follows it across sections in large type", async () => {
+    const t = await startTestServer();
+    const browser = await launchBrowser();
+    const chair = await openRoom(browser, t.httpUrl, await t.token("chair"), { section: "thematic-priority-4" });
+    const projector = await openRoom(browser, t.httpUrl, await t.token("observer"), {
+      view: "projector",
+      section: "introduction",
+      viewport: { width: 1920, height: 1080 },
+    });
+    await clauseReady(chair.page, "c2");
+    await clauseOf(chair.page, "c2").locator("button.number").click();
+    await actionButton(chair.page, "take-up").click();
+    // The projector moves to the section of the clause taken up and highlights it.
+    await projector.page.locator('article[data-clause="c2"].under-discussion').waitFor();
+    expect(await projector.page.locator("#section-title").textContent()).toContain("Cybersecurity");
+    await projector.page.locator(".discussion-banner", { hasText: "2" }).waitFor();
+    const sizes = await projector.page.evaluate(() => {
+      const px = (selector: string) =>
+        Number.parseFloat(getComputedStyle(document.querySelector(selector) as Element).fontSize);
+      return {
+        number: px('article[data-clause="c2"] .number'),
+        state: px('article[data-clause="c2"] .state-badge'),
+        proposers: px('article[data-clause="c2"] .proposers'),
+        banner: px(".discussion-banner"),
+        text: px('article[data-clause="c2"] [role="textbox"]'),
+      };
+    });
+    for (const [what, size] of Object.entries(sizes)) expect(size, what).toBeGreaterThanOrEqual(28);
+    expect(await projector.page.locator("nav#sections").count()).toBe(0);
+    await screenshot(projector.page, "projector");
+    expect(projector.errors).toEqual([]);
+  });
+});
