@@ -128,3 +128,39 @@ describe("typing in the drafting room while others work", () => {
     expect(ben.errors).toEqual([]);
   });
 });
+
+describe("composition (IME) in the drafting room", () => {
+  it("a composition in progress survives a remote bracket and a clause inserted above: the composed word lands in full", async () => {
+    const t = await startTestServer();
+    const browser = await launchBrowser();
+    const chairToken = await t.token("chair", { name: "Chair" });
+    const yui = await openRoom(browser, t.httpUrl, await t.token("delegate", { name: "Yui", delegation: "APT" }), {
+      section: "glossary",
+    });
+    const chair = await openRoom(browser, t.httpUrl, chairToken, { section: "glossary" });
+    await Promise.all([clauseReady(yui.page, "c3"), clauseReady(chair.page, "c2")]);
+    const before = await serverText(t.httpUrl, chairToken, "glossary", "c3");
+    await clickAtEnd(yui.page, "c3");
+    const ime = await yui.page.context().newCDPSession(yui.page);
+    // An input method composes 東京 in steps, while the chair inserts a clause above and brackets another.
+    await ime.send("Input.imeSetComposition", { text: "と", selectionStart: 1, selectionEnd: 1 });
+    await clauseOf(chair.page, "c1").locator("button.number").click();
+    await actionButton(chair.page, "propose").click();
+    await waitUntilAsync(async () => (await yui.page.locator("article.clause").count()) === 5, "the inserted clause");
+    await ime.send("Input.imeSetComposition", { text: "とうきょう", selectionStart: 5, selectionEnd: 5 });
+    await chair.page.locator('.toolbar [name="by"]').fill("ARB");
+    await selectText(chair.page, "c2", "Output");
+    await actionButton(chair.page, "bracket").click();
+    await clauseOf(yui.page, "c2").locator(".proposers", { hasText: "ARB" }).waitFor();
+    await ime.send("Input.imeSetComposition", { text: "東京", selectionStart: 2, selectionEnd: 2 });
+    await ime.send("Input.insertText", { text: "東京" });
+    const expected = `${before}東京`;
+    await waitUntilAsync(
+      async () =>
+        (await serverText(t.httpUrl, chairToken, "glossary", "c3")) === expected &&
+        (await shownText(yui.page, "c3")) === expected,
+      "the composed word is in the page and stored, once",
+    );
+    expect(yui.errors).toEqual([]);
+  });
+});
