@@ -87,7 +87,7 @@ function owned(rule: RuleId, bracket: Compared, what: string): Refusal {
   return refuse(
     "BRACKET_OWNED",
     rule,
-    `this edit ${what} ${holders} (${quote(bracket)}); only its proposers, the chair or the secretariat may`,
+    `this edit ${what} ${holders} (${quote(bracket)}); only its proposers, the chair or the secretariat may do that`,
   );
 }
 

@@ -3,6 +3,7 @@ import type { Notice } from "@gavel/protocol";
 import * as Y from "yjs";
 import type { ErrorCode } from "../errors.ts";
 import type { UpdateAuthor, UpdateRecord } from "../store/Store.ts";
+import { BracketGuard } from "./BracketGuard.ts";
 import { DocumentPresence, type PresenceSubscriber } from "./DocumentPresence.ts";
 import type { GroupCommit } from "./GroupCommit.ts";
 
@@ -65,6 +66,8 @@ export class DocumentHost {
    * anything that may have left it inconsistent: it is then rebuilt from the live document.
    */
   private shadow: Y.Doc | null = null;
+  /** Bracket ownership (SPEC BO5), decided where an update is validated. */
+  private readonly brackets = new BracketGuard();
   private lock: LockState = { state: "unlocked" };
   private inFlight = 0;
   private settledWaiters: (() => void)[] = [];
@@ -177,8 +180,8 @@ export class DocumentHost {
     from: DocSubscriber | null,
     extras: RecordExtras,
   ): Promise<WriteOutcome> {
-    const invalid = this.validate(update);
-    if (invalid !== null) return this.settle({ type: "invalid", reason: invalid });
+    const invalid = this.validate(update, from?.actor ?? null);
+    if (invalid !== null) return this.settle(invalid);
     this.inFlight += 1;
     try {
       let id: string | null;
@@ -268,18 +271,25 @@ export class DocumentHost {
     for (const subscriber of this.subscribers) subscriber.notify(notice);
   }
 
-  /** Null when the update integrates into the validation copy, else why it does not. */
-  private validate(update: Uint8Array): string | null {
+  /**
+   * Null when the update integrates into the validation copy and bracket ownership allows it
+   * (a client's write), else the answer: invalid, or refused (BRACKET_OWNED).
+   */
+  private validate(update: Uint8Array, writer: Actor | null): WriteOutcome | null {
     if (this.shadow === null) {
       this.shadow = new Y.Doc({ gc: true });
       Y.applyUpdate(this.shadow, Y.encodeStateAsUpdate(this.doc));
     }
+    const shadow = this.shadow;
     try {
-      Y.applyUpdate(this.shadow, update);
-      return null;
+      const refusal = this.brackets.guard(writer, shadow, () => Y.applyUpdate(shadow, update));
+      if (refusal === null) return null;
+      this.dropShadow(); // it holds the refused update
+      return { type: "refused", ...refusal };
     } catch (error) {
       this.dropShadow();
-      return `Yjs cannot apply this update: ${error instanceof Error ? error.message : "unknown error"}`;
+      const reason = `Yjs cannot apply this update: ${error instanceof Error ? error.message : "unknown error"}`;
+      return { type: "invalid", reason };
     }
   }
 
