@@ -1,10 +1,12 @@
 import {
   type Actor,
   type ClauseEntry,
-  type Command,
   INDEX_CLAUSES,
   INDEX_DELETED,
+  INDEX_META,
+  INDEX_TAKEN_UP,
   NO_FIGURES,
+  type RoomCommand,
   type RuleDecision,
   readSectionIndex,
 } from "@gavel/model";
@@ -26,7 +28,7 @@ export function unwrap<T extends object>(decision: RuleDecision<T>): T {
 export async function changeIndex<T>(
   actor: Actor,
   index: DocumentHost,
-  command: Command,
+  command: RoomCommand,
   mutate: (doc: Y.Doc, entries: ClauseEntry[]) => T,
   extras: (value: T) => Omit<RecordExtras, "command"> = () => ({}),
 ): Promise<T> {
@@ -46,7 +48,7 @@ export async function changeIndex<T>(
 export function updateEntry(
   actor: Actor,
   index: DocumentHost,
-  command: Extract<Command, { clause: string }>,
+  command: Extract<RoomCommand, { clause: string }>,
   next: (entry: ClauseEntry) => ClauseEntry,
   extras: (entry: ClauseEntry) => Omit<RecordExtras, "command"> = () => ({}),
 ): Promise<ClauseEntry> {
@@ -61,6 +63,15 @@ export function updateEntry(
     },
     extras,
   );
+}
+
+/** TU1: a deleted clause is no longer under discussion. */
+export function clearTakenUp(doc: Y.Doc, clause: string): void {
+  const meta = doc.getMap<unknown>(INDEX_META);
+  const takenUp = meta.get(INDEX_TAKEN_UP);
+  if (typeof takenUp === "object" && takenUp !== null && (takenUp as { clause?: unknown }).clause === clause) {
+    meta.set(INDEX_TAKEN_UP, null);
+  }
 }
 
 export function entryOf(doc: Y.Doc, id: string): ClauseEntry | null {
