@@ -1,6 +1,5 @@
 import {
   type Actor,
-  type BracketAttrs,
   type ClauseEntry,
   type Command,
   consensusAfterEdit,
@@ -22,18 +21,24 @@ import {
   type RoomCommand,
   type RuleContext,
   readClause,
-  readTakenUp,
   type SessionOptions,
   stampOf,
   type TakenUp,
-  writeClauseText,
 } from "@gavel/model";
-import * as Y from "yjs";
 import { GavelError } from "../errors.ts";
 import type { UpdateAuthor, UpdateRecord } from "../store/Store.ts";
 import { authorOf, type DocumentHost } from "./DocumentHost.ts";
 import type { DocumentRegistry } from "./DocumentRegistry.ts";
-import { changeIndex, clearTakenUp, entryOf, nextClauseId, requireEntry, unwrap, updateEntry } from "./indexChanges.ts";
+import {
+  changeIndex,
+  clearTakenUp,
+  entryOf,
+  newClauseText,
+  nextClauseId,
+  requireEntry,
+  unwrap,
+  updateEntry,
+} from "./indexChanges.ts";
 import { clauseRef, indexRef } from "./refs.ts";
 import { SERVER_AUTHOR, type SessionService } from "./SessionService.ts";
 
@@ -67,13 +72,14 @@ export class CommandService {
     const ctx: RuleContext = { actor, now: stampOf(actor, new Date().toISOString()), options: this.options };
     return this.registry.withDocument(indexRef(session, command.section), async (index) => {
       if (command.type === "takeUp") {
-        const clause = await changeIndex(ctx.actor, index, command, (doc): ClauseEntry | null => {
+        // TU1: the mark is the index's, in `meta`; the result says what was stored.
+        const { clause, takenUp } = await changeIndex(ctx.actor, index, command, (doc) => {
           const { takenUp } = unwrap(decideTakeUp(ctx, command));
           const entry = takenUp ? requireEntry(doc, takenUp.clause) : null;
           doc.getMap<unknown>(INDEX_META).set(INDEX_TAKEN_UP, takenUp);
-          return entry;
+          return { clause: entry, takenUp };
         });
-        return { command: command.type, clause, takenUp: readTakenUp(index.doc) };
+        return { command: command.type, clause, takenUp };
       }
       const clause = await this.run(ctx, session, index, command);
       return { command: command.type, clause };
@@ -293,21 +299,6 @@ export class CommandService {
       }),
     );
   }
-}
-
-/** A new clause document: one paragraph per line, every line bracketed when `bracket` is given. */
-function newClauseText(
-  text: string,
-  bracket: BracketAttrs | null,
-): { update: Uint8Array; figures: ClauseEntry["figures"] } {
-  const doc = new Y.Doc();
-  writeClauseText(
-    doc,
-    text.split("\n").map((line) => (line ? [{ text: line, ...(bracket ? { bracket } : {}) }] : [])),
-  );
-  const result = { update: Y.encodeStateAsUpdate(doc), figures: readClause(doc).figures };
-  doc.destroy();
-  return result;
 }
 
 function stampOfAuthor(author: UpdateAuthor) {

@@ -1,5 +1,6 @@
 import {
   type Actor,
+  type BracketAttrs,
   type ClauseEntry,
   INDEX_CLAUSES,
   INDEX_DELETED,
@@ -8,9 +9,11 @@ import {
   NO_FIGURES,
   type RoomCommand,
   type RuleDecision,
+  readClause,
   readSectionIndex,
+  writeClauseText,
 } from "@gavel/model";
-import type * as Y from "yjs";
+import * as Y from "yjs";
 import { GavelError } from "../errors.ts";
 import { authorOf, type DocumentHost, type RecordExtras } from "./DocumentHost.ts";
 
@@ -104,4 +107,19 @@ export function nextClauseId(doc: Y.Doc): string {
     if (n) max = Math.max(max, Number(n));
   }
   return `c${max + 1}`;
+}
+
+/** A new clause document: one paragraph per line, every line bracketed when `bracket` is given. */
+export function newClauseText(
+  text: string,
+  bracket: BracketAttrs | null,
+): { update: Uint8Array; figures: ClauseEntry["figures"] } {
+  const doc = new Y.Doc();
+  writeClauseText(
+    doc,
+    text.split("\n").map((line) => (line ? [{ text: line, ...(bracket ? { bracket } : {}) }] : [])),
+  );
+  const result = { update: Y.encodeStateAsUpdate(doc), figures: readClause(doc).figures };
+  doc.destroy();
+  return result;
 }
