@@ -1,6 +1,7 @@
 import { CLAUSE_FRAGMENT } from "@gavel/model";
 import * as Y from "yjs";
-import type { StoredUpdate, UpdateAuthor } from "../store/Store.ts";
+import type { StoredUpdate } from "../store/Store.ts";
+import { Attribution, type RedlineAuthor } from "./Attribution.ts";
 
 /*
  * A clause's text from one point of its log to another, as segments kept, inserted or deleted,
@@ -9,11 +10,7 @@ import type { StoredUpdate, UpdateAuthor } from "../store/Store.ts";
  * bracket marks) were visible at each point is read from the two snapshots.
  */
 
-export interface RedlineAuthor {
-  readonly name: string;
-  readonly delegation: string | null;
-  readonly role: UpdateAuthor["role"];
-}
+export type { RedlineAuthor } from "./Attribution.ts";
 
 export interface RedlineSegment {
   readonly text: string;
@@ -27,7 +24,7 @@ export function clauseSegments(records: readonly StoredUpdate[], before: number)
   const doc = new Y.Doc({ gc: false });
   const authors = new Attribution();
   try {
-    records.slice(0, before).forEach((record) => replay(doc, record.update));
+    for (const record of records.slice(0, before)) replay(doc, record.update);
     const from = Y.snapshot(doc);
     for (const record of records.slice(before)) {
       authors.add(record);
@@ -45,57 +42,6 @@ function replay(doc: Y.Doc, update: Uint8Array): void {
   } catch {
     // The write path never stores such an update; skip it as a load would.
   }
-}
-
-interface Range {
-  readonly clock: number;
-  readonly len: number;
-  readonly author: RedlineAuthor;
-}
-
-/** Which stored update created, and which deleted, each struct id (the first one that did). */
-class Attribution {
-  private readonly created = new Map<number, Range[]>();
-  private readonly deleted = new Map<number, Range[]>();
-
-  add(record: StoredUpdate): void {
-    const { name, delegation, role } = record.author;
-    const author: RedlineAuthor = { name, delegation, role };
-    let decoded: ReturnType<typeof Y.decodeUpdate>;
-    try {
-      decoded = Y.decodeUpdate(record.update);
-    } catch {
-      return;
-    }
-    for (const struct of decoded.structs) {
-      if (struct instanceof Y.Skip) continue;
-      push(this.created, struct.id.client, { clock: struct.id.clock, len: struct.length, author });
-    }
-    for (const [client, ranges] of decoded.ds.clients) {
-      for (const { clock, len } of ranges) push(this.deleted, client, { clock, len, author });
-    }
-  }
-
-  creatorOf(client: number, clock: number): RedlineAuthor | null {
-    return find(this.created, client, clock);
-  }
-
-  deleterOf(client: number, clock: number): RedlineAuthor | null {
-    return find(this.deleted, client, clock);
-  }
-}
-
-function push(map: Map<number, Range[]>, client: number, range: Range): void {
-  const ranges = map.get(client);
-  if (ranges) ranges.push(range);
-  else map.set(client, [range]);
-}
-
-function find(map: Map<number, Range[]>, client: number, clock: number): RedlineAuthor | null {
-  for (const range of map.get(client) ?? []) {
-    if (clock >= range.clock && clock < range.clock + range.len) return range.author;
-  }
-  return null;
 }
 
 /** One character, as the two points of time see it. */
