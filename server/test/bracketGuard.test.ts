@@ -42,25 +42,35 @@ function updateFrom(base: Y.Doc, edit: (copy: Y.Doc) => void): Uint8Array {
 const CEPT: BracketAttrs = { id: "b-cept", by: ["CEPT"], reason: "substantive" };
 const AFR: BracketAttrs = { id: "b-afr", by: ["AFR"], reason: "editorial" };
 
+/** What DocumentHost does: ask the guard, then apply to the base only what it lets through. */
+function write(guard: BracketGuard, writer: Actor | null, base: Y.Doc, update: Uint8Array) {
+  const refusal = guard.refusal(writer, base, update);
+  if (refusal === null) Y.applyUpdate(base, update);
+  return refusal;
+}
+
 describe("BracketGuard", () => {
-  it("BO5: refuses a delegate's write to another delegation's bracket and lets the rest through", () => {
+  it("BO5: refuses a delegate's write to another delegation's bracket, without touching the base, and lets the rest through", () => {
     const base = seeded([[{ text: "Members " }, { text: "shall", bracket: CEPT }, { text: " act" }]]);
     const guard = new BracketGuard();
     const withdraw = updateFrom(base, (d) => textOf(d).format(8, 5, { bracket: null }));
-    const copy = new Y.Doc();
-    Y.applyUpdate(copy, Y.encodeStateAsUpdate(base));
-    const refusal = guard.guard(delegate("AFR"), copy, () => Y.applyUpdate(copy, withdraw));
+    const refusal = write(guard, delegate("AFR"), base, withdraw);
     expect(refusal?.code).toBe("BRACKET_OWNED");
     expect(refusal?.reason).toMatch(/^BO2: /);
-    // The chair may; a delegate's typing elsewhere is fine.
-    expect(guard.guard(null, base, () => undefined)).toBeNull();
-    const chair: Actor = { ...delegate(null), role: "chair" };
-    const other = new Y.Doc();
-    Y.applyUpdate(other, Y.encodeStateAsUpdate(base));
-    expect(guard.guard(chair, other, () => Y.applyUpdate(other, withdraw))).toBeNull();
-    const typing = updateFrom(base, (d) => textOf(d).insert(0, "All "));
-    expect(guard.guard(delegate("AFR"), base, () => Y.applyUpdate(base, typing))).toBeNull();
+    expect(readClause(base).text).toBe("Members [shall] act");
+    // A delegate's typing beside the bracket is fine; so is the chair's withdrawal.
+    expect(
+      write(
+        guard,
+        delegate("AFR"),
+        base,
+        updateFrom(base, (d) => textOf(d).insert(0, "All ")),
+      ),
+    ).toBeNull();
     expect(readClause(base).text).toBe("All Members [shall] act");
+    const chair: Actor = { ...delegate(null), role: "chair" };
+    expect(write(guard, chair, base, withdraw)).toBeNull();
+    expect(readClause(base).text).toBe("All Members shall act");
   });
 
   it("BO4: a delegate that holds every bracket types without any read of the clause", () => {
@@ -68,19 +78,18 @@ describe("BracketGuard", () => {
     const guard = new BracketGuard();
     const afr = delegate("AFR");
     let reads = 0;
-    const counting = () => {
-      reads += 1;
-    };
     // The first write reads the clause's brackets once; then nothing is read while AFR types.
     const client = new Y.Doc();
     Y.applyUpdate(client, Y.encodeStateAsUpdate(base));
     const send = (edit: (text: Y.XmlText) => void) => {
       const update = updateFrom(client, (d) => edit(textOf(d)));
       Y.applyUpdate(client, update);
-      return guard.guard(afr, base, () => Y.applyUpdate(base, update));
+      return write(guard, afr, base, update);
     };
     expect(send((t) => t.insert(0, "A"))).toBeNull();
-    const spy = readsOf(base, counting);
+    const spy = readsOf(base, () => {
+      reads += 1;
+    });
     for (let i = 0; i < 50; i++) expect(send((t) => t.insert(t.length, "x"))).toBeNull();
     for (let i = 0; i < 10; i++) expect(send((t) => t.delete(t.length - 1, 1))).toBeNull();
     spy.stop();
@@ -91,20 +100,41 @@ describe("BracketGuard", () => {
   it("BO4: the kept brackets follow other writers: a bracket CEPT adds is checked at AFR's next write", () => {
     const base = seeded([[{ text: "Members shall act" }]]);
     const guard = new BracketGuard();
-    const type = guard.guard(delegate("AFR"), base, () =>
-      Y.applyUpdate(
+    expect(
+      write(
+        guard,
+        delegate("AFR"),
         base,
         updateFrom(base, (d) => textOf(d).insert(0, "All ")),
       ),
-    );
-    expect(type).toBeNull();
+    ).toBeNull();
     // CEPT brackets "shall" (through the same base, as the server applies every write there).
     const bracket = updateFrom(base, (d) => textOf(d).format(12, 5, { bracket: CEPT }));
-    expect(guard.guard(delegate("CEPT"), base, () => Y.applyUpdate(base, bracket))).toBeNull();
+    expect(write(guard, delegate("CEPT"), base, bracket)).toBeNull();
     const unbracket = updateFrom(base, (d) => textOf(d).format(12, 5, { bracket: null }));
-    const copy = new Y.Doc();
-    Y.applyUpdate(copy, Y.encodeStateAsUpdate(base));
-    expect(guard.guard(delegate("AFR"), copy, () => Y.applyUpdate(copy, unbracket))?.code).toBe("BRACKET_OWNED");
+    expect(write(guard, delegate("AFR"), base, unbracket)?.code).toBe("BRACKET_OWNED");
+    expect(readClause(base).text).toBe("All Members [shall] act");
+  });
+
+  it("BO2: a delegate typing beside another's bracket is judged on the current text, whoever else writes meanwhile", () => {
+    const base = seeded([[{ text: "Members " }, { text: "shall", bracket: CEPT }, { text: " act" }]]);
+    const guard = new BracketGuard();
+    const afr = new Y.Doc();
+    const cept = new Y.Doc();
+    for (const doc of [afr, cept]) Y.applyUpdate(doc, Y.encodeStateAsUpdate(base));
+    const send = (doc: Y.Doc, writer: Actor, edit: (text: Y.XmlText) => void) => {
+      const update = updateFrom(doc, (d) => edit(textOf(d)));
+      const refusal = write(guard, writer, base, update);
+      if (refusal === null) for (const other of [afr, cept]) Y.applyUpdate(other, update);
+      return refusal;
+    };
+    for (let i = 0; i < 20; i++) expect(send(afr, delegate("AFR"), (t) => t.insert(t.length, "!"))).toBeNull();
+    // CEPT widens its own bracket; AFR's next edit inside it is refused, beside it accepted.
+    expect(send(cept, delegate("CEPT"), (t) => t.insert(10, "ould or sh", { bracket: CEPT }))).toBeNull();
+    expect(readClause(base).text).toBe(`Members [should or shall] act${"!".repeat(20)}`);
+    expect(send(afr, delegate("AFR"), (t) => t.delete(12, 1))?.code).toBe("BRACKET_OWNED");
+    expect(send(afr, delegate("AFR"), (t) => t.insert(0, "All "))).toBeNull();
+    expect(readClause(base).text).toBe(`All Members [should or shall] act${"!".repeat(20)}`);
   });
 
   it("BO4: the change detector never misses a bracket a delegation does not hold (seeded fuzz)", () => {

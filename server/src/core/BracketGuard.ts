@@ -16,64 +16,66 @@ const MAX_WALK = 64;
  * Bracket ownership on the write path of one clause (SPEC BO). Off the common keystroke
  * (BO4): it keeps the brackets of the document writes land on, and a delegate whose delegation
  * holds all of them is not checked. Only when the clause holds a bracket of another delegation
- * are the brackets read before and after the write and compared (decideBracketEdit).
+ * is the write applied to a copy (the base itself is never touched) and the brackets before
+ * and after it compared (decideBracketEdit).
  *
  * The kept brackets are exact or stale only towards "more to check": a transaction that may
  * add a bracket or change whose it is (see bracketsMayChange) drops them, and they are read
- * again at the next delegate's write.
+ * again at the next delegate's write. The copy is kept for the next check while it still
+ * equals the base (one delegate typing in a clause with another's bracket pays one apply and
+ * one read per keystroke, not a copy).
  */
 export class BracketGuard {
   private base: Y.Doc | null = null;
   private known: readonly ClauseBracket[] | null = null;
-  /** Transactions seen on `base`; `exact` are its brackets as read after transaction `exact.at`. */
-  private transactions = 0;
-  private exact: { readonly at: number; readonly brackets: readonly ClauseBracket[] } | null = null;
+  private replica: { readonly doc: Y.Doc; brackets: readonly ClauseBracket[] } | null = null;
   private readonly watch = (transaction: Y.Transaction): void => {
-    this.transactions += 1;
     if (this.known !== null && bracketsMayChange(transaction)) this.known = null;
   };
 
   /**
-   * Applies a write from `writer` to `base` (what `apply` does) and decides it. On a refusal
-   * `base` holds the refused update: the caller must discard it (the validation copy, or a
-   * temporary copy of the document).
+   * Whether `writer` may apply `update` to `base`, the state it will land on (the live document
+   * plus the writes in flight to the store). Applies nothing to `base`; an update Yjs cannot
+   * apply is left for the caller's validation to answer.
    */
-  guard(writer: Actor | null, base: Y.Doc, apply: () => void): BracketRefusal | null {
-    if (writer === null || writer.role !== "delegate") {
-      apply();
-      return null;
-    }
+  refusal(writer: Actor | null, base: Y.Doc, update: Uint8Array): BracketRefusal | null {
+    if (writer === null || writer.role !== "delegate") return null;
     this.follow(base);
     this.known ??= readClause(base).brackets;
-    if (!needsOwnershipCheck(writer, this.known)) {
-      apply();
+    if (!needsOwnershipCheck(writer, this.known)) return null;
+    const replica = this.replicaOf(base);
+    try {
+      Y.applyUpdate(replica.doc, update);
+    } catch {
+      this.replica = null;
       return null;
     }
-    const before = this.exact?.at === this.transactions ? this.exact.brackets : readClause(base).brackets;
-    apply();
-    const after = readClause(base).brackets;
-    const decision = decideBracketEdit(writer, before, after);
-    if (!decision.ok) {
-      this.forget();
-      return { code: "BRACKET_OWNED", reason: `${decision.error.rule}: ${decision.error.message}` };
+    const after = readClause(replica.doc).brackets;
+    const decision = decideBracketEdit(writer, replica.brackets, after);
+    if (decision.ok) {
+      replica.brackets = after;
+      return null;
     }
-    this.known = after;
-    this.exact = { at: this.transactions, brackets: after };
-    return null;
+    this.replica = null; // it holds the refused update
+    return { code: "BRACKET_OWNED", reason: `${decision.error.rule}: ${decision.error.message}` };
+  }
+
+  /** A copy of `base` with its brackets: the one kept from the last check when it still equals `base`. */
+  private replicaOf(base: Y.Doc): { readonly doc: Y.Doc; brackets: readonly ClauseBracket[] } {
+    if (this.replica && Y.equalSnapshots(Y.snapshot(this.replica.doc), Y.snapshot(base))) return this.replica;
+    const doc = new Y.Doc();
+    Y.applyUpdate(doc, Y.encodeStateAsUpdate(base));
+    this.replica = { doc, brackets: readClause(doc).brackets };
+    return this.replica;
   }
 
   private follow(base: Y.Doc): void {
     if (base === this.base) return;
-    this.forget();
+    this.base?.off("afterTransaction", this.watch);
     base.on("afterTransaction", this.watch);
     this.base = base;
-  }
-
-  private forget(): void {
-    this.base?.off("afterTransaction", this.watch);
-    this.base = null;
     this.known = null;
-    this.exact = null;
+    this.replica = null;
   }
 }
 

@@ -66,7 +66,7 @@ export class DocumentHost {
    * anything that may have left it inconsistent: it is then rebuilt from the live document.
    */
   private shadow: Y.Doc | null = null;
-  /** Bracket ownership (SPEC BO5), decided where an update is validated. */
+  /** Bracket ownership (SPEC BO5) of clients' writes. */
   private readonly brackets = new BracketGuard();
   private lock: LockState = { state: "unlocked" };
   private inFlight = 0;
@@ -122,6 +122,9 @@ export class DocumentHost {
       if (this.contains(update)) return this.settle({ type: "unchanged" });
       if (refusal) return this.settle(refusal);
     }
+    // SPEC BO5, judged on the state the update lands on: the live state plus the writes in flight.
+    const owned = this.brackets.refusal(from.actor, this.shadow ?? this.doc, update);
+    if (owned) return this.settle({ type: "refused", ...owned });
     // The common keystroke: the validation copy decodes and integrates it once, before storing.
     return this.persistAndApply(update, authorOf(from.actor), from, {});
   }
@@ -180,8 +183,8 @@ export class DocumentHost {
     from: DocSubscriber | null,
     extras: RecordExtras,
   ): Promise<WriteOutcome> {
-    const invalid = this.validate(update, from?.actor ?? null);
-    if (invalid !== null) return this.settle(invalid);
+    const invalid = this.validate(update);
+    if (invalid !== null) return this.settle({ type: "invalid", reason: invalid });
     this.inFlight += 1;
     try {
       let id: string | null;
@@ -271,25 +274,18 @@ export class DocumentHost {
     for (const subscriber of this.subscribers) subscriber.notify(notice);
   }
 
-  /**
-   * Null when the update integrates into the validation copy and bracket ownership allows it
-   * (a client's write), else the answer: invalid, or refused (BRACKET_OWNED).
-   */
-  private validate(update: Uint8Array, writer: Actor | null): WriteOutcome | null {
+  /** Null when the update integrates into the validation copy, else why it does not. */
+  private validate(update: Uint8Array): string | null {
     if (this.shadow === null) {
       this.shadow = new Y.Doc({ gc: true });
       Y.applyUpdate(this.shadow, Y.encodeStateAsUpdate(this.doc));
     }
-    const shadow = this.shadow;
     try {
-      const refusal = this.brackets.guard(writer, shadow, () => Y.applyUpdate(shadow, update));
-      if (refusal === null) return null;
-      this.dropShadow(); // it holds the refused update
-      return { type: "refused", ...refusal };
+      Y.applyUpdate(this.shadow, update);
+      return null;
     } catch (error) {
       this.dropShadow();
-      const reason = `Yjs cannot apply this update: ${error instanceof Error ? error.message : "unknown error"}`;
-      return { type: "invalid", reason };
+      return `Yjs cannot apply this update: ${error instanceof Error ? error.message : "unknown error"}`;
     }
   }
 
