@@ -14,7 +14,7 @@ async function download(url: string, token: string): Promise<{ status: number; t
 }
 
 describe("exports of a whole session", () => {
-  it("DOCX opens as an Office document with literal brackets, alternatives and real footnotes; HTML and Markdown match it", async () => {
+  it("DOCX opens as an Office document with literal brackets, their proposers, alternatives and real footnotes; HTML and Markdown match it", async () => {
     const t = await startTestServer();
     const token = await t.token("secretariat");
     const base = `${t.httpUrl}/api/sessions/demo/export`;
@@ -26,8 +26,12 @@ describe("exports of a whole session", () => {
       expect.arrayContaining(["[Content_Types].xml", "word/document.xml", "word/footnotes.xml"]),
     );
     const clauses = docxClauseTexts(parts["word/document.xml"] ?? "");
-    expect(clauses.some((text) => text.includes("[shall][should]"))).toBe(true);
-    expect(clauses.some((text) => text.includes("[Thematic Priority 4: Cybersecurity]"))).toBe(true);
+    // Literal brackets, each followed by its proposers (small, `^{...}` as the extractors read them).
+    expect(clauses.some((text) => text.includes("[shall]^{AFR, APT}[should]^{CEPT, CITEL}"))).toBe(true);
+    // A bracket across two paragraphs names its proposers once, at its end.
+    const heading = clauses.indexOf("1 [Thematic Priority 4: Cybersecurity]");
+    expect(heading).toBeGreaterThan(-1);
+    expect(clauses[heading + 1]).toMatch(/^\[Enhanced capacity .*\]\^\{AFR, ARB, RCC\}$/);
     expect(parts["word/document.xml"]).toContain("w:footnoteReference");
     const footnotes = parts["word/footnotes.xml"] ?? "";
     for (const source of TEMPLATES["wtdc-action-plan"].sources)

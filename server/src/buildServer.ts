@@ -16,6 +16,7 @@ import { commandsPlugin } from "./http/commandsPlugin.ts";
 import { exportPlugin } from "./http/exportPlugin.ts";
 import { healthPlugin } from "./http/healthPlugin.ts";
 import { historyPlugin } from "./http/historyPlugin.ts";
+import { DebugRequestLog } from "./http/requestLog.ts";
 import { sessionsPlugin } from "./http/sessionsPlugin.ts";
 import { createMetrics } from "./metrics.ts";
 import type { Store, UpdateAuthor } from "./store/Store.ts";
@@ -38,7 +39,11 @@ export interface GavelServer {
 /** Builds the app without listening and without reading the environment. */
 export async function buildServer(config: Config, deps: ServerDeps): Promise<GavelServer> {
   const { store, secret } = deps;
-  const app = Fastify({ logger: { level: config.logLevel }, bodyLimit: config.maxMessageBytes });
+  const app = Fastify({
+    logger: { level: config.logLevel },
+    logController: new DebugRequestLog(),
+    bodyLimit: config.maxMessageBytes,
+  });
   const log = (message: string, error?: unknown) => app.log.error({ err: error }, message);
   const metrics = createMetrics();
   const commit = new GroupCommit(store, (seconds, records) => {

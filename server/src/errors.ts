@@ -20,6 +20,10 @@ export const ERRORS = {
   SESSION_EXISTS: { status: 409, message: "a session with this id exists" },
   REVISION_EXISTS: { status: 409, message: "a revision with this label exists" },
   LOCKED: { status: 409, message: "the clause is locked" },
+  BRACKET_OWNED: {
+    status: 403,
+    message: "only its proposers, the chair or the secretariat may change this bracket",
+  },
   NOT_LOCKED: { status: 409, message: "the clause is not locked" },
   ALREADY_LOCKED: { status: 409, message: "the clause is already locked" },
   NOT_AGREED: { status: 409, message: "locking a clause that is not agreed needs a reason" },

@@ -2,9 +2,11 @@
  * The one file with side effects: reads the environment, opens the store, listens, and prints
  * ready-to-use join links in development.
  */
+import { fileURLToPath } from "node:url";
 import { loadOrCreateDevSecret } from "./auth/devSecret.ts";
 import { secretKey, signToken } from "./auth/tokens.ts";
 import { buildServer } from "./buildServer.ts";
+import { serverUrl, tokenCommand } from "./cli/joinLink.ts";
 import { ConfigError, loadConfig } from "./config.ts";
 import { openStore } from "./openStore.ts";
 
@@ -40,6 +42,18 @@ async function main(): Promise<void> {
     );
     console.log(lines.join("\n"));
   }
+  // npm run token resolves the default DATA_DIR from the repository root, where npm runs scripts.
+  const command = tokenCommand({
+    address,
+    session: config.demoSession || "SESSION",
+    dataDir: config.dataDir,
+    defaultDataDir: fileURLToPath(new URL("../../data", import.meta.url)),
+    authSecret: !dev,
+    defaultUrl: serverUrl(loadConfig({})),
+  });
+  console.log(
+    `More join links: ${command}\n  (--role chair|secretariat|delegate|observer, --name, --delegation, --ttl 8h)`,
+  );
 
   let stopping = false;
   const stop = async (signal: string) => {

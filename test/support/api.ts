@@ -26,7 +26,7 @@ export interface ApiClause {
   consensus: { state: string; pending?: string[] };
   bracketed: boolean;
   locked: { name: string; at: string; reason: string | null } | null;
-  brackets: { id: string; text: string; by: string[]; reason: string }[];
+  brackets: { id: string; text: string; by: string[]; reason: string; group: string | null; note: string | null }[];
   footnotes: { id: string; source: string; sourceTitle: string }[];
   figures: { openBrackets: number; alternatives: number; byDelegation: Record<string, number> };
 }

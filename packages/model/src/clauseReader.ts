@@ -6,6 +6,7 @@ import {
   type BracketReason,
   CLAUSE_FRAGMENT,
   type FootnoteAttrs,
+  MAX_BRACKET_NOTE,
   markAttributes,
   type ParagraphRuns,
   type TextRun,
@@ -23,6 +24,8 @@ export interface ClauseBracket {
   readonly group: string | null;
   readonly by: readonly string[];
   readonly reason: BracketReason;
+  /** The proposers' short note, at most MAX_BRACKET_NOTE characters; null when there is none. */
+  readonly note: string | null;
   /** The bracketed text; parts in different paragraphs are joined by a newline. */
   readonly text: string;
 }
@@ -137,6 +140,7 @@ function decodeRun(text: string, attributes: Record<string, unknown>): RawRun {
           by: delegationsOf(field(bracket, "by")),
           reason: reasonOf(field(bracket, "reason")),
           group: nonEmptyString(field(bracket, "group")),
+          note: noteOf(field(bracket, "note")),
         }
       : null,
     footnote: isPresent(footnote)
@@ -176,6 +180,18 @@ function delegationsOf(value: unknown): string[] {
   return [...new Set(codes)].slice(0, 64);
 }
 
+/**
+ * A note as a client wrote it: trimmed, blank as none, cut to MAX_BRACKET_NOTE characters
+ * (UTF-16 units, as a text field's maxLength counts them) without splitting a surrogate pair.
+ */
+function noteOf(value: unknown): string | null {
+  if (typeof value !== "string") return null;
+  const note = value.trim();
+  if (note.length <= MAX_BRACKET_NOTE) return note.length > 0 ? note : null;
+  const cut = note.slice(0, MAX_BRACKET_NOTE);
+  return /[\uD800-\uDBFF]$/.test(cut) ? cut.slice(0, -1) : cut;
+}
+
 /** An unknown reason reads as substantive: the reason that asks the most of the group. */
 function reasonOf(value: unknown): BracketReason {
   return (BRACKET_REASONS as readonly unknown[]).includes(value) ? (value as BracketReason) : "substantive";
@@ -205,9 +221,14 @@ function toTextRun(run: RawRun, bracketId: string | null, footnoteId: string | n
   if (run.bold) out.bold = true;
   if (run.italic) out.italic = true;
   if (run.bracket && bracketId !== null) {
-    const { by, reason, group } = run.bracket;
-    out.bracket =
-      group === null || group === undefined ? { id: bracketId, by, reason } : { id: bracketId, by, reason, group };
+    const { by, reason, group, note } = run.bracket;
+    out.bracket = {
+      id: bracketId,
+      by,
+      reason,
+      ...(group === null || group === undefined ? {} : { group }),
+      ...(note === null || note === undefined ? {} : { note }),
+    };
   }
   if (run.footnote && footnoteId !== null) {
     const { source, note } = run.footnote;
@@ -243,6 +264,7 @@ function sameBracket(a: BracketAttrs | undefined, b: BracketAttrs | undefined): 
     a.id === b.id &&
     a.reason === b.reason &&
     (a.group ?? null) === (b.group ?? null) &&
+    (a.note ?? null) === (b.note ?? null) &&
     a.by.length === b.by.length &&
     a.by.every((code, i) => code === b.by[i])
   );
@@ -291,6 +313,7 @@ function describeRuns(paragraphs: TextRun[][]): ClauseContent {
       group: attrs.group ?? null,
       by: attrs.by,
       reason: attrs.reason,
+      note: attrs.note ?? null,
       text,
     }),
   );

@@ -20,7 +20,12 @@ export interface BracketAttrs {
   readonly reason: BracketReason;
   /** Alternatives (`[shall][should]`) are adjacent brackets sharing a group id; null otherwise. */
   readonly group?: string | null;
+  /** A short note of the proposers (at most MAX_BRACKET_NOTE characters); null otherwise. */
+  readonly note?: string | null;
 }
+
+/** The longest bracket note kept; a longer one is cut when read (SPEC CS7). */
+export const MAX_BRACKET_NOTE = 200;
 
 /**
  * A footnote reference: a mark on its anchor text; the reference stands after the anchor. The
@@ -82,8 +87,8 @@ export function markAttributes(run: TextRun): Record<string, unknown> {
   if (run.bold) marks.bold = {};
   if (run.italic) marks.italic = {};
   if (run.bracket) {
-    const { id, by, reason, group } = run.bracket;
-    marks.bracket = { id, by: [...by], reason, group: group ?? null };
+    const { id, by, reason, group, note } = run.bracket;
+    marks.bracket = { id, by: [...by], reason, group: group ?? null, note: note ?? null };
   }
   if (run.footnote) {
     const { id, source, note } = run.footnote;

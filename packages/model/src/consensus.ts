@@ -78,3 +78,26 @@ export type Command =
   | { readonly type: "renumber"; readonly section: string };
 
 export type CommandType = Command["type"];
+
+/**
+ * Take up (TU1): marks the clause under discussion for everyone (the room and the projector);
+ * `clause: null` clears the mark. Kept out of `Command` so that exhaustive switches over the
+ * clause commands stay valid; the server runs every `RoomCommand`.
+ */
+export interface TakeUpCommand {
+  readonly type: "takeUp";
+  readonly section: string;
+  readonly clause: string | null;
+}
+
+/** Every command the server runs, over HTTP and as stateless messages on /collab. */
+export type RoomCommand = Command | TakeUpCommand;
+
+/** The clause under discussion in a section, as the section index stores it (`meta.takenUp`). */
+export interface TakenUp {
+  readonly clause: string;
+  /** Who took it up (token subject and name), and when (ISO 8601). */
+  readonly sub: string;
+  readonly name: string;
+  readonly at: string;
+}

@@ -1,3 +1,4 @@
+export * from "./bracketOwnership.ts";
 export * from "./clauseReader.ts";
 export * from "./clauseText.ts";
 export * from "./consensus.ts";

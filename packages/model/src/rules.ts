@@ -9,6 +9,8 @@ import {
   type ConsensusState,
   type LockRecord,
   type Stamp,
+  type TakenUp,
+  type TakeUpCommand,
 } from "./consensus.ts";
 import { renumber } from "./numbering.ts";
 import type { Actor, Role } from "./roles.ts";
@@ -30,6 +32,7 @@ export const RULE_ERROR_CODES = [
   "PENDING_REQUIRED",
   "NOT_PENDING",
   "BAD_REQUEST",
+  "BRACKET_OWNED",
 ] as const;
 export type RuleErrorCode = (typeof RULE_ERROR_CODES)[number];
 
@@ -61,6 +64,12 @@ export const RULE_IDS = [
   "CM2",
   "CM3",
   "CM4",
+  "BO1",
+  "BO2",
+  "BO3",
+  "BO4",
+  "BO5",
+  "TU1",
   "RO1",
   "AU1",
 ] as const;
@@ -117,7 +126,7 @@ export const MAX_DELEGATION_LENGTH = 32;
 export const MAX_PENDING = 64;
 export const MAX_INSERT_TEXT = 10_000;
 
-function refuse(code: RuleErrorCode, rule: RuleId, message: string): Refusal {
+export function refuse(code: RuleErrorCode, rule: RuleId, message: string): Refusal {
   return { ok: false, error: { code, rule, message } };
 }
 
@@ -369,6 +378,26 @@ export function decideRenumber(
   );
   if (forbidden) return forbidden;
   return { ok: true, entries: renumber(section) };
+}
+
+/** TU1: the chair or the secretariat takes a clause up, or clears the mark (`clause: null`). */
+export function decideTakeUp(
+  ctx: RuleContext,
+  payload: Pick<TakeUpCommand, "clause">,
+): RuleDecision<{ takenUp: TakenUp | null }> {
+  const forbidden = checkRole(
+    ctx.actor,
+    ["chair", "secretariat"],
+    "TU1",
+    "only the chair or the secretariat takes up a clause",
+  );
+  if (forbidden) return forbidden;
+  const clause: unknown = payload.clause;
+  if (clause === null) return { ok: true, takenUp: null };
+  if (typeof clause !== "string" || clause.length === 0) {
+    return refuse("BAD_REQUEST", "TU1", "clause must be a clause id, or null to clear");
+  }
+  return { ok: true, takenUp: { clause, sub: ctx.now.sub, name: ctx.now.name, at: ctx.now.at } };
 }
 
 /**

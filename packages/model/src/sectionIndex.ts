@@ -1,6 +1,6 @@
 import type * as Y from "yjs";
 
-import type { ClauseEntry } from "./consensus.ts";
+import type { ClauseEntry, TakenUp } from "./consensus.ts";
 import { labelClauses } from "./numbering.ts";
 
 export interface SectionMeta {
@@ -15,6 +15,8 @@ export const INDEX_ORDER = "order";
 export const INDEX_CLAUSES = "clauses";
 /** Ids of deleted clauses: their documents keep their history, so the ids are never reused. */
 export const INDEX_DELETED = "deleted";
+/** Key in `meta` of the clause under discussion (TU1): a TakenUp, or null. */
+export const INDEX_TAKEN_UP = "takenUp";
 
 export function writeSectionIndex(doc: Y.Doc, meta: SectionMeta, clauses: readonly ClauseEntry[]): void {
   doc.transact(() => {
@@ -33,8 +35,8 @@ export interface IndexedClause extends ClauseEntry {
   readonly label: string;
 }
 
-/** The clauses of a section in order, each with its label. */
-export function readSectionIndex(doc: Y.Doc): { title: string; clauses: IndexedClause[] } {
+/** The clauses of a section in order, each with its label, and the clause taken up (TU1). */
+export function readSectionIndex(doc: Y.Doc): { title: string; clauses: IndexedClause[]; takenUp: TakenUp | null } {
   const title = doc.getMap<unknown>(INDEX_META).get("title");
   const map = doc.getMap<ClauseEntry>(INDEX_CLAUSES);
   const entries: ClauseEntry[] = [];
@@ -44,7 +46,19 @@ export function readSectionIndex(doc: Y.Doc): { title: string; clauses: IndexedC
   }
   const labels = labelClauses(entries);
   const clauses = entries.map((entry, i): IndexedClause => ({ ...entry, label: labels[i] ?? "" }));
-  return { title: typeof title === "string" ? title : "", clauses };
+  return { title: typeof title === "string" ? title : "", clauses, takenUp: readTakenUp(doc) };
+}
+
+/** The clause under discussion; null when none, or when that clause is no longer in the section. */
+export function readTakenUp(doc: Y.Doc): TakenUp | null {
+  const value: unknown = doc.getMap<unknown>(INDEX_META).get(INDEX_TAKEN_UP);
+  if (typeof value !== "object" || value === null) return null;
+  const { clause, sub, name, at } = value as Record<string, unknown>;
+  if (typeof clause !== "string" || typeof sub !== "string" || typeof name !== "string" || typeof at !== "string") {
+    return null;
+  }
+  if (!doc.getMap(INDEX_CLAUSES).has(clause)) return null;
+  return { clause, sub, name, at };
 }
 
 export function clauseIdsOf(doc: Y.Doc): string[] {

@@ -62,9 +62,9 @@ describe("readClause", () => {
     );
     expect(content.text).toBe("Offices [shall][should] act [now].");
     expect(content.brackets).toEqual([
-      { id: "b2", group: "g1", by: ["AFR"], reason: "alternative", text: "shall" },
-      { id: "b3", group: "g1", by: ["CEPT"], reason: "alternative", text: "should" },
-      { id: "b1", group: null, by: ["AFR", "ARB"], reason: "substantive", text: "now" },
+      { id: "b2", group: "g1", by: ["AFR"], reason: "alternative", note: null, text: "shall" },
+      { id: "b3", group: "g1", by: ["CEPT"], reason: "alternative", note: null, text: "should" },
+      { id: "b1", group: null, by: ["AFR", "ARB"], reason: "substantive", note: null, text: "now" },
     ]);
     expect(content.figures).toEqual({ openBrackets: 3, alternatives: 1, byDelegation: { AFR: 2, ARB: 1, CEPT: 1 } });
   });
@@ -75,7 +75,7 @@ describe("readClause", () => {
     );
     expect(content.text).toBe("a [bold plain]");
     expect(content.brackets).toEqual([
-      { id: "b1", group: null, by: ["AFR", "ARB"], reason: "substantive", text: "bold plain" },
+      { id: "b1", group: null, by: ["AFR", "ARB"], reason: "substantive", note: null, text: "bold plain" },
     ]);
     expect(content.figures.openBrackets).toBe(1);
     expect(content.figures.byDelegation).toEqual({ AFR: 1, ARB: 1 });
@@ -223,7 +223,9 @@ describe("readClause on untrusted mark attributes", () => {
       ]),
     );
     expect(content.text).toBe("plain [odd]");
-    expect(content.brackets).toEqual([{ id: "?1", group: null, by: [], reason: "substantive", text: "odd" }]);
+    expect(content.brackets).toEqual([
+      { id: "?1", group: null, by: [], reason: "substantive", note: null, text: "odd" },
+    ]);
     expect(content.figures).toEqual({ openBrackets: 1, alternatives: 0, byDelegation: {} });
   });
 
@@ -254,8 +256,8 @@ describe("readClause on untrusted mark attributes", () => {
       ]),
     );
     expect(content.brackets).toEqual([
-      { id: "?1", group: null, by: [], reason: "substantive", text: "x" },
-      { id: "b9", group: null, by: ["RCC", "ARB"], reason: "editorial", text: "y" },
+      { id: "?1", group: null, by: [], reason: "substantive", note: null, text: "x" },
+      { id: "b9", group: null, by: ["RCC", "ARB"], reason: "editorial", note: null, text: "y" },
     ]);
     expect(content.text).toBe("[x][y]");
   });
@@ -270,8 +272,46 @@ describe("readClause on untrusted mark attributes", () => {
       ]),
     );
     expect(content.text).toBe("[xy]");
-    expect(content.brackets).toEqual([{ id: "b1", group: null, by: ["AFR"], reason: "substantive", text: "xy" }]);
+    expect(content.brackets).toEqual([
+      { id: "b1", group: null, by: ["AFR"], reason: "substantive", note: null, text: "xy" },
+    ]);
     expect(content.figures.byDelegation).toEqual({ AFR: 1 });
+  });
+
+  it("CS7: a bracket's note is read trimmed, cut to 200 characters, and null when blank or not a string", () => {
+    const long = `${"n".repeat(199)}😀tail`;
+    const content = readClause(
+      rawDoc([
+        [
+          ["a", { bracket: { id: "b1", by: ["AFR"], reason: "editorial", note: "  see Res. 37  " } }],
+          ["b", { bracket: { id: "b2", by: ["AFR"], reason: "editorial", note: long } }],
+          ["c", { bracket: { id: "b3", by: ["AFR"], reason: "editorial", note: "   " } }],
+          ["d", { bracket: { id: "b4", by: ["AFR"], reason: "editorial", note: { text: "x" } } }],
+        ],
+      ]),
+    );
+    expect(content.brackets.map((b) => b.note)).toEqual(["see Res. 37", "n".repeat(199), null, null]);
+    expect(content.paragraphs[0]?.[0]?.bracket).toEqual({
+      id: "b1",
+      by: ["AFR"],
+      reason: "editorial",
+      note: "see Res. 37",
+    });
+  });
+
+  it("CS7: a note round-trips through writeClauseText, and runs with different notes are apart", () => {
+    const noted: BracketAttrs = { id: "b1", by: ["CEPT"], reason: "awaiting_instructions", note: "pending capital" };
+    const paragraphs: ParagraphRuns[] = [[{ text: "x", bracket: noted }]];
+    expect(readClause(docOf(paragraphs)).paragraphs).toEqual(paragraphs);
+    expect(describeClause(paragraphs).brackets[0]?.note).toBe("pending capital");
+    const split = describeClause([
+      [
+        { text: "x", bracket: noted },
+        { text: "y", bracket: { ...noted, note: null } },
+      ],
+    ]);
+    expect(split.paragraphs[0]).toHaveLength(2);
+    expect(split.text).toBe("[xy]");
   });
 
   it("CS7: a delegation code named __proto__ is an ordinary key", () => {

@@ -91,7 +91,10 @@ describe("writeClauseText / readClausePlainText", () => {
     expect((text as Y.XmlText).toDelta()).toEqual([
       { insert: "B", attributes: { bold: {} } },
       { insert: "I", attributes: { italic: {} } },
-      { insert: "x", attributes: { bracket: { id: "b2", by: ["CEPT", "CITEL"], reason: "alternative", group: null } } },
+      {
+        insert: "x",
+        attributes: { bracket: { id: "b2", by: ["CEPT", "CITEL"], reason: "alternative", group: null, note: null } },
+      },
       { insert: "n", attributes: { footnote: { id: "fn1", source: "sp-2024-2027", note: null } } },
     ]);
     expect((paragraph as Y.XmlElement).nodeName).toBe("paragraph");

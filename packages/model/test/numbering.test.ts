@@ -4,10 +4,13 @@ import {
   type ClauseEntry,
   canonicalLabel,
   findByLabel,
+  INDEX_META,
+  INDEX_TAKEN_UP,
   LATIN_SUFFIXES,
   labelClauses,
   NO_FIGURES,
   readSectionIndex,
+  readTakenUp,
   renumber,
   writeSectionIndex,
 } from "../src/index.ts";
@@ -167,5 +170,21 @@ describe("readSectionIndex", () => {
       ["c2", null, "1 bis"],
       ["c3", 2, "2"],
     ]);
+  });
+
+  it("TU1: reads the clause taken up, and none when it is malformed or no longer in the section", () => {
+    const doc = new Y.Doc();
+    writeSectionIndex(doc, { session: "s1", section: "main", title: "Main" }, section([1, 2]));
+    expect(readSectionIndex(doc).takenUp).toBeNull();
+    const meta = doc.getMap<unknown>(INDEX_META);
+    const takenUp = { clause: "c2", sub: "u-chair", name: "Chair", at: "2026-01-01T10:00:00.000Z" };
+    meta.set(INDEX_TAKEN_UP, takenUp);
+    expect(readSectionIndex(doc).takenUp).toEqual(takenUp);
+    meta.set(INDEX_TAKEN_UP, { ...takenUp, clause: "c9" });
+    expect(readTakenUp(doc)).toBeNull();
+    meta.set(INDEX_TAKEN_UP, { ...takenUp, at: 5 });
+    expect(readTakenUp(doc)).toBeNull();
+    meta.set(INDEX_TAKEN_UP, null);
+    expect(readTakenUp(doc)).toBeNull();
   });
 });

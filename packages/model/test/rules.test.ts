@@ -13,6 +13,7 @@ import {
   decideMove,
   decideRenumber,
   decideSetConsensus,
+  decideTakeUp,
   decideUnlock,
   MAX_REASON_LENGTH,
   NO_FIGURES,
@@ -89,6 +90,7 @@ const COMMANDS: Record<string, (c: RuleContext) => RuleDecision<object>> = {
   moveClause: (c) => decideMove(c, section, { clause: "c1", after: "c2" }),
   deleteClause: (c) => decideDelete(c, entry()),
   renumber: (c) => decideRenumber(c, section),
+  takeUp: (c) => decideTakeUp(c, { clause: "c2" }),
 };
 
 describe("observers", () => {
@@ -446,6 +448,25 @@ describe("move, delete, renumber", () => {
     ]);
     expect(decideRenumber(ctx(chair), inserted).ok).toBe(true);
     refused(decideRenumber(ctx(delegate), inserted), "FORBIDDEN", "NB4");
+  });
+});
+
+describe("take up", () => {
+  it("TU1: the chair and the secretariat take a clause up, with who and when, or clear the mark", () => {
+    expect(accepted(decideTakeUp(ctx(chair), { clause: "c2" })).takenUp).toEqual({
+      clause: "c2",
+      sub: chair.sub,
+      name: chair.name,
+      at: AT,
+    });
+    expect(accepted(decideTakeUp(ctx(secretariat), { clause: null })).takenUp).toBeNull();
+  });
+
+  it("TU1: a delegate may not take up a clause (FORBIDDEN); a malformed clause is refused (BAD_REQUEST)", () => {
+    refused(decideTakeUp(ctx(delegate), { clause: "c2" }), "FORBIDDEN", "TU1");
+    refused(decideTakeUp(ctx(delegate), { clause: null }), "FORBIDDEN", "TU1");
+    refused(decideTakeUp(ctx(chair), { clause: "" }), "BAD_REQUEST", "TU1");
+    refused(decideTakeUp(ctx(chair), { clause: 3 as unknown as string }), "BAD_REQUEST", "TU1");
   });
 });
 

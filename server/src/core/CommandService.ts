@@ -1,6 +1,5 @@
 import {
   type Actor,
-  type BracketAttrs,
   type ClauseEntry,
   type Command,
   consensusAfterEdit,
@@ -12,28 +11,42 @@ import {
   decideMove,
   decideRenumber,
   decideSetConsensus,
+  decideTakeUp,
   decideUnlock,
   INDEX_CLAUSES,
   INDEX_DELETED,
+  INDEX_META,
   INDEX_ORDER,
+  INDEX_TAKEN_UP,
+  type RoomCommand,
   type RuleContext,
   readClause,
   type SessionOptions,
   stampOf,
-  writeClauseText,
+  type TakenUp,
 } from "@gavel/model";
-import * as Y from "yjs";
 import { GavelError } from "../errors.ts";
 import type { UpdateAuthor, UpdateRecord } from "../store/Store.ts";
 import { authorOf, type DocumentHost } from "./DocumentHost.ts";
 import type { DocumentRegistry } from "./DocumentRegistry.ts";
-import { changeIndex, entryOf, nextClauseId, requireEntry, unwrap, updateEntry } from "./indexChanges.ts";
+import {
+  changeIndex,
+  clearTakenUp,
+  entryOf,
+  newClauseText,
+  nextClauseId,
+  requireEntry,
+  unwrap,
+  updateEntry,
+} from "./indexChanges.ts";
 import { clauseRef, indexRef } from "./refs.ts";
 import { SERVER_AUTHOR, type SessionService } from "./SessionService.ts";
 
 export interface CommandResult {
-  readonly command: Command["type"];
+  readonly command: RoomCommand["type"];
   readonly clause: ClauseEntry | null;
+  /** takeUp only: the clause under discussion after the command (TU1). */
+  readonly takenUp?: TakenUp | null;
 }
 
 /**
@@ -49,7 +62,7 @@ export class CommandService {
     private readonly options: SessionOptions = DEFAULT_SESSION_OPTIONS,
   ) {}
 
-  async execute(actor: Actor, session: string, command: Command): Promise<CommandResult> {
+  async execute(actor: Actor, session: string, command: RoomCommand): Promise<CommandResult> {
     const record = await this.sessions.sessionFor(actor, session);
     if (!record.sections.some((s) => s.id === command.section)) {
       throw new GavelError("NOT_FOUND", `no section ${command.section}`);
@@ -58,6 +71,16 @@ export class CommandService {
     if (actor.role === "observer") throw new GavelError("FORBIDDEN", "RO1: observers are read-only");
     const ctx: RuleContext = { actor, now: stampOf(actor, new Date().toISOString()), options: this.options };
     return this.registry.withDocument(indexRef(session, command.section), async (index) => {
+      if (command.type === "takeUp") {
+        // TU1: the mark is the index's, in `meta`; the result says what was stored.
+        const { clause, takenUp } = await changeIndex(ctx.actor, index, command, (doc) => {
+          const { takenUp } = unwrap(decideTakeUp(ctx, command));
+          const entry = takenUp ? requireEntry(doc, takenUp.clause) : null;
+          doc.getMap<unknown>(INDEX_META).set(INDEX_TAKEN_UP, takenUp);
+          return { clause: entry, takenUp };
+        });
+        return { command: command.type, clause, takenUp };
+      }
       const clause = await this.run(ctx, session, index, command);
       return { command: command.type, clause };
     });
@@ -99,6 +122,7 @@ export class CommandService {
           doc.getMap<ClauseEntry>(INDEX_CLAUSES).delete(command.clause);
           // Its document stays in the store (history): its id is never given again.
           doc.getArray<string>(INDEX_DELETED).push([command.clause]);
+          clearTakenUp(doc, command.clause);
           return entry;
         });
       case "setConsensus": {
@@ -275,21 +299,6 @@ export class CommandService {
       }),
     );
   }
-}
-
-/** A new clause document: one paragraph per line, every line bracketed when `bracket` is given. */
-function newClauseText(
-  text: string,
-  bracket: BracketAttrs | null,
-): { update: Uint8Array; figures: ClauseEntry["figures"] } {
-  const doc = new Y.Doc();
-  writeClauseText(
-    doc,
-    text.split("\n").map((line) => (line ? [{ text: line, ...(bracket ? { bracket } : {}) }] : [])),
-  );
-  const result = { update: Y.encodeStateAsUpdate(doc), figures: readClause(doc).figures };
-  doc.destroy();
-  return result;
 }
 
 function stampOfAuthor(author: UpdateAuthor) {

@@ -3,6 +3,7 @@ import type { Notice } from "@gavel/protocol";
 import * as Y from "yjs";
 import type { ErrorCode } from "../errors.ts";
 import type { UpdateAuthor, UpdateRecord } from "../store/Store.ts";
+import { BracketGuard } from "./BracketGuard.ts";
 import { DocumentPresence, type PresenceSubscriber } from "./DocumentPresence.ts";
 import type { GroupCommit } from "./GroupCommit.ts";
 
@@ -65,6 +66,8 @@ export class DocumentHost {
    * anything that may have left it inconsistent: it is then rebuilt from the live document.
    */
   private shadow: Y.Doc | null = null;
+  /** Bracket ownership (SPEC BO5) of clients' writes. */
+  private readonly brackets = new BracketGuard();
   private lock: LockState = { state: "unlocked" };
   private inFlight = 0;
   private settledWaiters: (() => void)[] = [];
@@ -119,6 +122,9 @@ export class DocumentHost {
       if (this.contains(update)) return this.settle({ type: "unchanged" });
       if (refusal) return this.settle(refusal);
     }
+    // SPEC BO5, judged on the state the update lands on: the live state plus the writes in flight.
+    const owned = this.brackets.refusal(from.actor, this.shadow ?? this.doc, update);
+    if (owned) return this.settle({ type: "refused", ...owned });
     // The common keystroke: the validation copy decodes and integrates it once, before storing.
     return this.persistAndApply(update, authorOf(from.actor), from, {});
   }

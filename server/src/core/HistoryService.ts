@@ -4,7 +4,8 @@ import { GavelError } from "../errors.ts";
 import type { RevisionRecord, Store, StoredUpdate } from "../store/Store.ts";
 import type { GroupCommit } from "./GroupCommit.ts";
 import type { SessionService } from "./SessionService.ts";
-import { type LogBound, type SectionState, sectionStateAt } from "./sectionState.ts";
+import { type ClauseRedline, sectionRedline } from "./sectionRedline.ts";
+import { type LogBound, type SectionState, sectionRecords, sectionStateAt } from "./sectionState.ts";
 
 export interface AuditEvent {
   readonly id: string;
@@ -113,6 +114,31 @@ export class HistoryService {
       changes.push(...diffSection(sectionAfter.key, before[i]?.clauses ?? [], sectionAfter.clauses));
     }
     return changes;
+  }
+
+  /**
+   * A section's redline between two points (`from` no later than `to`): every clause, its text
+   * in segments kept, inserted and deleted, each change with its author.
+   */
+  async redline(
+    actor: Actor,
+    session: string,
+    section: string,
+    from: PointInTime,
+    to: PointInTime,
+  ): Promise<ClauseRedline[]> {
+    const record = await this.sessions.sessionFor(actor, session);
+    if (!record.sections.some((s) => s.id === section)) throw new GavelError("NOT_FOUND", `no section ${section}`);
+    const key = indexDocName(session, section);
+    const bound = async (point: PointInTime) =>
+      boundOf(point, point.type === "revision" ? await this.revision(session, point.label) : null, key);
+    const earlier = await sectionRecords(this.store, key, await bound(from));
+    const later = await sectionRecords(this.store, key, await bound(to));
+    // Both are prefixes of one log: the earlier point must be a prefix of the later.
+    if (earlier.length > later.length || (earlier.length > 0 && later[earlier.length - 1]?.id !== earlier.at(-1)?.id)) {
+      throw new GavelError("BAD_REQUEST", "from must not be later than to");
+    }
+    return sectionRedline(key, later, earlier.length);
   }
 
   private async revision(session: string, label: string): Promise<RevisionRecord> {

@@ -56,6 +56,7 @@ export class SessionViews {
         title: section.title,
         clauses: index.clauses.length,
         figures: figuresOf(index.clauses),
+        takenUp: index.takenUp,
       });
     }
     const { title, template, createdAt, sources } = session;
@@ -84,7 +85,8 @@ export class SessionViews {
         figures: content.figures,
       });
     }
-    return { session: id, id: sectionId, title: section.title, clauses, figures: figuresOf(index.clauses) };
+    const { takenUp } = index;
+    return { session: id, id: sectionId, title: section.title, clauses, figures: figuresOf(index.clauses), takenUp };
   }
 
   /** Live consensus figures of every section, from the indexes alone (no clause is loaded). */

@@ -1,14 +1,19 @@
 import {
   type Actor,
+  type BracketAttrs,
   type ClauseEntry,
-  type Command,
   INDEX_CLAUSES,
   INDEX_DELETED,
+  INDEX_META,
+  INDEX_TAKEN_UP,
   NO_FIGURES,
+  type RoomCommand,
   type RuleDecision,
+  readClause,
   readSectionIndex,
+  writeClauseText,
 } from "@gavel/model";
-import type * as Y from "yjs";
+import * as Y from "yjs";
 import { GavelError } from "../errors.ts";
 import { authorOf, type DocumentHost, type RecordExtras } from "./DocumentHost.ts";
 
@@ -26,7 +31,7 @@ export function unwrap<T extends object>(decision: RuleDecision<T>): T {
 export async function changeIndex<T>(
   actor: Actor,
   index: DocumentHost,
-  command: Command,
+  command: RoomCommand,
   mutate: (doc: Y.Doc, entries: ClauseEntry[]) => T,
   extras: (value: T) => Omit<RecordExtras, "command"> = () => ({}),
 ): Promise<T> {
@@ -46,7 +51,7 @@ export async function changeIndex<T>(
 export function updateEntry(
   actor: Actor,
   index: DocumentHost,
-  command: Extract<Command, { clause: string }>,
+  command: Extract<RoomCommand, { clause: string }>,
   next: (entry: ClauseEntry) => ClauseEntry,
   extras: (entry: ClauseEntry) => Omit<RecordExtras, "command"> = () => ({}),
 ): Promise<ClauseEntry> {
@@ -61,6 +66,15 @@ export function updateEntry(
     },
     extras,
   );
+}
+
+/** TU1: a deleted clause is no longer under discussion. */
+export function clearTakenUp(doc: Y.Doc, clause: string): void {
+  const meta = doc.getMap<unknown>(INDEX_META);
+  const takenUp = meta.get(INDEX_TAKEN_UP);
+  if (typeof takenUp === "object" && takenUp !== null && (takenUp as { clause?: unknown }).clause === clause) {
+    meta.set(INDEX_TAKEN_UP, null);
+  }
 }
 
 export function entryOf(doc: Y.Doc, id: string): ClauseEntry | null {
@@ -93,4 +107,19 @@ export function nextClauseId(doc: Y.Doc): string {
     if (n) max = Math.max(max, Number(n));
   }
   return `c${max + 1}`;
+}
+
+/** A new clause document: one paragraph per line, every line bracketed when `bracket` is given. */
+export function newClauseText(
+  text: string,
+  bracket: BracketAttrs | null,
+): { update: Uint8Array; figures: ClauseEntry["figures"] } {
+  const doc = new Y.Doc();
+  writeClauseText(
+    doc,
+    text.split("\n").map((line) => (line ? [{ text: line, ...(bracket ? { bracket } : {}) }] : [])),
+  );
+  const result = { update: Y.encodeStateAsUpdate(doc), figures: readClause(doc).figures };
+  doc.destroy();
+  return result;
 }

@@ -30,7 +30,16 @@ export interface RefPiece {
   readonly kind: "ref";
   readonly number: number;
 }
-export type Piece = TextPiece | OpenPiece | ClosePiece | RefPiece;
+/**
+ * Who proposes a bracket, drawn small after its `]`: the delegation codes, once per bracket,
+ * after its last closing in the clause (a bracket split by a footnote or across paragraphs
+ * closes more than once). Brackets without proposers have none.
+ */
+export interface ProposersPiece {
+  readonly kind: "proposers";
+  readonly codes: readonly string[];
+}
+export type Piece = TextPiece | OpenPiece | ClosePiece | RefPiece | ProposersPiece;
 export type PieceParagraph = readonly Piece[];
 
 export interface LaidOutClause {
@@ -73,10 +82,13 @@ export function layOut(doc: ExportDocument, variant: ExportVariant): Layout {
   const footnotes = new FootnoteNumbering(doc);
   const sections = doc.sections.map((section, s) => ({
     section,
-    clauses: section.clauses.map((clause, c) => ({
-      clause,
-      paragraphs: clause.paragraphs.map((runs, p) => layOutParagraph(runs, `${s}/${c}/${p}`, footnotes)),
-    })),
+    clauses: section.clauses.map((clause, c) => {
+      const ends = new BracketEnds(clause);
+      return {
+        clause,
+        paragraphs: clause.paragraphs.map((runs, p) => layOutParagraph(runs, p, footnotes, ends, `${s}/${c}`)),
+      };
+    }),
   }));
   return {
     title: doc.title,
@@ -89,22 +101,57 @@ export function layOut(doc: ExportDocument, variant: ExportVariant): Layout {
   };
 }
 
-function layOutParagraph(runs: ParagraphRuns, key: string, footnotes: FootnoteNumbering): Piece[] {
+function layOutParagraph(
+  runs: ParagraphRuns,
+  p: number,
+  footnotes: FootnoteNumbering,
+  ends: BracketEnds,
+  clauseKey: string,
+): Piece[] {
   const pieces: Piece[] = [];
-  let open: BracketAttrs | null = null;
+  let open: { readonly bracket: BracketAttrs; last: number } | null = null;
+  const close = () => {
+    if (!open) return;
+    pieces.push({ kind: "close", bracket: open.bracket });
+    const codes = ends.proposersClosingAt(open.bracket.id, p, open.last);
+    if (codes) pieces.push({ kind: "proposers", codes });
+  };
   runs.forEach((run, r) => {
     if (run.text === "") return;
-    if ((run.bracket?.id ?? null) !== (open?.id ?? null)) {
-      if (open) pieces.push({ kind: "close", bracket: open });
+    if ((run.bracket?.id ?? null) !== (open?.bracket.id ?? null)) {
+      close();
       if (run.bracket) pieces.push({ kind: "open", bracket: run.bracket });
-      open = run.bracket ?? null;
+      open = run.bracket ? { bracket: run.bracket, last: r } : null;
     }
+    if (open) open.last = r;
     pieces.push({ kind: "text", text: run.text, bold: !!run.bold, italic: !!run.italic });
-    const number = run.footnote ? footnotes.referenceAt(`${key}/${r}`, run.footnote) : null;
+    const number = run.footnote ? footnotes.referenceAt(`${clauseKey}/${p}/${r}`, run.footnote) : null;
     if (number !== null) pieces.push({ kind: "ref", number });
   });
-  if (open) pieces.push({ kind: "close", bracket: open });
+  close();
   return pieces;
+}
+
+/** Where each bracket of a clause ends (its last non-empty run), and its proposers as the model reads them. */
+class BracketEnds {
+  private readonly last = new Map<string, string>();
+  private readonly proposers = new Map<string, readonly string[]>();
+
+  constructor(clause: ExportClause) {
+    for (const bracket of openBrackets(clause)) this.proposers.set(bracket.id, bracket.by);
+    clause.paragraphs.forEach((runs, p) => {
+      runs.forEach((run, r) => {
+        if (run.bracket && run.text !== "") this.last.set(run.bracket.id, `${p}/${r}`);
+      });
+    });
+  }
+
+  /** The proposers to draw after a closing of `id` whose last run is `p/r`: only at the bracket's end. */
+  proposersClosingAt(id: string, p: number, r: number): readonly string[] | null {
+    if (this.last.get(id) !== `${p}/${r}`) return null;
+    const codes = this.proposers.get(id) ?? [];
+    return codes.length > 0 ? codes : null;
+  }
 }
 
 /**

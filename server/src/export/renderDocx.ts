@@ -1,5 +1,5 @@
 /**
- * Word export: brackets as literal `[ ]` text, sources as real Word footnotes, and (variant
+ * Word export: brackets as literal `[ ]` text with their proposers after them in superscript, sources as real Word footnotes, and (variant
  * "full") the status annex as a table. Clause paragraphs carry the "Clause" paragraph style.
  */
 import {
@@ -101,6 +101,8 @@ function runOf(piece: Piece): ParagraphChild {
       return new TextRun("]");
     case "ref":
       return new FootnoteReferenceRun(piece.number);
+    case "proposers":
+      return new TextRun({ text: piece.codes.join(", "), superScript: true });
   }
 }
 

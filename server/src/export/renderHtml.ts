@@ -1,6 +1,7 @@
 /**
  * HTML export: a standalone HTML5 page. Brackets are literal `[ ]` inside a
- * `<span class="bracket">` that names the proposers; footnotes are numbered references to a
+ * `<span class="bracket">` that names the proposers, followed by them in
+ * `<sup class="proposers">`; footnotes are numbered references to a
  * list at the end; the status annex is a table.
  */
 import type { BracketAttrs } from "@gavel/model";
@@ -18,6 +19,7 @@ import {
 const STYLE = [
   "body{font-family:serif;max-width:48em;margin:2em auto;padding:0 1em;line-height:1.5}",
   ".bracket{background:#fff3c4}",
+  ".proposers{font-size:.7em;color:#555}",
   "table{border-collapse:collapse;width:100%}",
   "th,td{border:1px solid #999;padding:.25em .5em;text-align:left;vertical-align:top}",
 ].join("");
@@ -95,6 +97,8 @@ function pieceHtml(piece: Piece): string {
       return "]</span>";
     case "ref":
       return `<sup class="fn-ref" id="fnref-${piece.number}"><a href="#fn-${piece.number}">${piece.number}</a></sup>`;
+    case "proposers":
+      return `<sup class="proposers">${escapeHtml(piece.codes.join(", "))}</sup>`;
   }
 }
 

@@ -1,7 +1,8 @@
 /**
  * Markdown export (CommonMark with GFM tables and footnotes). Brackets are content, so they are
- * written escaped (`\[`, `\]`) and show literally; footnotes are `[^N]` references with their
- * definitions at the end; the status annex is a pipe table after a rule.
+ * written escaped (`\[`, `\]`) and show literally, their proposers after them in `<sup>`;
+ * footnotes are `[^N]` references with their definitions at the end; the status annex is a
+ * pipe table after a rule.
  */
 import type { ExportDocument, ExportVariant } from "./ExportDocument.ts";
 import {
@@ -69,6 +70,8 @@ function pieceMarkdown(piece: Piece): string {
       return "\\]";
     case "ref":
       return `[^${piece.number}]`;
+    case "proposers":
+      return `<sup>${escapeMarkdown(piece.codes.join(", "))}</sup>`;
   }
 }
 

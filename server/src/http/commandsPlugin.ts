@@ -1,4 +1,4 @@
-import type { Command, ConsensusState } from "@gavel/model";
+import type { ConsensusState, RoomCommand } from "@gavel/model";
 import type { FastifyPluginAsync } from "fastify";
 import type { CommandService } from "../core/CommandService.ts";
 import { requestActor, type Verify } from "./requestActor.ts";
@@ -48,7 +48,7 @@ export const commandsPlugin: FastifyPluginAsync<CommandsOptions> = async (app, {
     },
   );
 
-  const clauseRoute = <B>(path: string, schema: object, toCommand: (p: ClauseParams, b: B) => Command) =>
+  const clauseRoute = <B>(path: string, schema: object, toCommand: (p: ClauseParams, b: B) => RoomCommand) =>
     app.post<{ Params: ClauseParams; Body: B }>(`${base}/clauses/:clause${path}`, { schema }, async (request) =>
       commands.execute(await actorOf(request), request.params.session, toCommand(request.params, request.body as B)),
     );
@@ -90,6 +90,16 @@ export const commandsPlugin: FastifyPluginAsync<CommandsOptions> = async (app, {
     const { session, section, clause } = request.params;
     return commands.execute(await actorOf(request), session, { type: "deleteClause", section, clause });
   });
+
+  app.post<{ Params: SectionParams; Body: { clause: string | null } }>(
+    `${base}/take-up`,
+    { schema: body({ clause: clauseId }, ["clause"]) },
+    async (request) => {
+      const { session, section } = request.params;
+      const command = { type: "takeUp", section, clause: request.body.clause } as const;
+      return commands.execute(await actorOf(request), session, command);
+    },
+  );
 
   app.post<{ Params: SectionParams }>(`${base}/renumber`, async (request) => {
     const { session, section } = request.params;

@@ -87,6 +87,17 @@ export const historyPlugin: FastifyPluginAsync<HistoryOptions> = async (app, { h
     return { snapshots: revisions.map((r) => ({ label: r.label, at: new Date(r.at).toISOString(), by: r.by })) };
   });
 
+  app.get<{ Params: SessionParams & { section: string }; Querystring: { from?: string; to?: string } }>(
+    "/api/sessions/:session/sections/:section/redline",
+    async (request) => {
+      const { session, section } = request.params;
+      const from = revisionPoint(request.query.from, "from");
+      const to = revisionPoint(request.query.to ?? "now", "to");
+      const clauses = await history.redline(await actorOf(request), session, section, from, to);
+      return { from: request.query.from, to: request.query.to ?? "now", clauses };
+    },
+  );
+
   app.get<{ Params: SessionParams; Querystring: { from?: string; to?: string } }>(
     "/api/sessions/:session/diff",
     async (request) => {

@@ -1,10 +1,10 @@
-import { CONSENSUS_STATES, type Command, type ConsensusState } from "@gavel/model";
+import { CONSENSUS_STATES, type ConsensusState, type RoomCommand } from "@gavel/model";
 import { GavelError } from "../errors.ts";
 
 /** A command sent as a stateless message: `{"type":"command","id":"...","command":{...}}`. */
 export interface CommandRequest {
   readonly id: string | null;
-  readonly command: Command;
+  readonly command: RoomCommand;
 }
 
 type Json = Record<string, unknown>;
@@ -26,7 +26,21 @@ export function decodeCommandRequest(payload: string): CommandRequest {
   return { id, command: decodeCommand(value.command) };
 }
 
-function decodeCommand(c: Json): Command {
+/**
+ * The request id of a payload whose command could not be decoded, so that its refusal still
+ * reaches the request it answers; null when there is none to echo.
+ */
+export function requestIdOf(payload: string): string | null {
+  try {
+    const value: unknown = JSON.parse(payload);
+    const id = isObject(value) ? value.id : undefined;
+    return typeof id === "string" && id.length <= 64 ? id : null;
+  } catch {
+    return null;
+  }
+}
+
+function decodeCommand(c: Json): RoomCommand {
   const section = str(c.section, "section", 48);
   switch (c.type) {
     case "insertClause":
@@ -61,6 +75,10 @@ function decodeCommand(c: Json): Command {
       return { type: "unlock", section, clause: str(c.clause, "clause", 48), reason: str(c.reason, "reason", 500) };
     case "renumber":
       return { type: "renumber", section };
+    case "takeUp":
+      // Present and null clears the mark; a missing clause is a mistake, not a request to clear.
+      if (c.clause === undefined) throw bad("clause is required (null clears the clause taken up)");
+      return { type: "takeUp", section, clause: nullableStr(c.clause, "clause") };
     default:
       throw bad(`unknown command type ${String(c.type)}`);
   }

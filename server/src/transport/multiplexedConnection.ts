@@ -16,7 +16,7 @@ import type { DocumentRegistry } from "../core/DocumentRegistry.ts";
 import type { SessionService } from "../core/SessionService.ts";
 import { GavelError } from "../errors.ts";
 import { toBytes } from "./bytes.ts";
-import { decodeCommandRequest } from "./decodeCommand.ts";
+import { decodeCommandRequest, requestIdOf } from "./decodeCommand.ts";
 import type { SocketGuard } from "./SocketGuard.ts";
 
 /** One document on a multiplexed socket. */
@@ -148,8 +148,8 @@ export function attachMultiplexedConnection(
   const runCommand = async (address: string, host: DocumentHost, payload: string): Promise<void> => {
     let id: string | null = null;
     try {
+      id = requestIdOf(payload);
       const request = decodeCommandRequest(payload);
-      id = request.id;
       const result = await deps.commands.execute(actor, host.name.session, request.command);
       guard.send(encodeMultiplexed.stateless(address, encodeNotice({ type: "commandResult", id, ok: true, result })));
     } catch (error) {

@@ -59,7 +59,7 @@ describe("the three formats", () => {
 
   it("number footnotes document-wide in order of their references, after a footnote's last run", async () => {
     const [docx, html, markdown] = await clauseTexts(TRICKY, "full");
-    expect(docx).toEqual(["7 ter A b^1 c^2[de^3]"]);
+    expect(docx).toEqual(["7 ter A b^1 c^2[de^3]^{IAP}"]);
     expect(html).toEqual(docx);
     expect(markdown).toEqual(docx);
   });

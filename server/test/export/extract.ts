@@ -22,10 +22,19 @@ export function docxParagraphs(xml: string): string[] {
   return [...xml.matchAll(/<w:p(?: [^>]*)?>([\s\S]*?)<\/w:p>/g)].map((m) => m[1] ?? "");
 }
 
-/** A paragraph's visible text: its `<w:t>` contents, with footnote references as `^N`. */
+/**
+ * A paragraph's visible text: its `<w:t>` contents, footnote references as `^N`, superscript
+ * runs (the proposers after a bracket) as `^{TEXT}`.
+ */
 export function docxParagraphText(paragraph: string): string {
-  const tokens = paragraph.matchAll(/<w:t(?: [^>]*)?>([^<]*)<\/w:t>|<w:footnoteReference w:id="(\d+)"\/>/g);
-  return [...tokens].map((m) => (m[2] !== undefined ? `^${m[2]}` : decodeEntities(m[1] ?? ""))).join("");
+  return [...paragraph.matchAll(/<w:r(?: [^>]*)?>([\s\S]*?)<\/w:r>/g)]
+    .map(([, run = ""]) => {
+      const footnote = /<w:footnoteReference w:id="(\d+)"\/>/.exec(run);
+      if (footnote) return `^${footnote[1]}`;
+      const text = [...run.matchAll(/<w:t(?: [^>]*)?>([^<]*)<\/w:t>/g)].map((m) => decodeEntities(m[1] ?? "")).join("");
+      return /<w:vertAlign w:val="superscript"\/>/.test(run) ? `^{${text}}` : text;
+    })
+    .join("");
 }
 
 export function docxClauseTexts(documentXml: string): string[] {
@@ -34,11 +43,14 @@ export function docxClauseTexts(documentXml: string): string[] {
     .map(docxParagraphText);
 }
 
-/** Tags stripped and entities decoded; footnote references as `^N`. */
+/** Tags stripped and entities decoded; footnote references as `^N`, proposers as `^{AFR, CEPT}`. */
 export function htmlClauseTexts(html: string): string[] {
   return [...html.matchAll(/<p class="clause[^"]*"[^>]*>([\s\S]*?)<\/p>/g)].map((m) =>
     decodeEntities(
-      (m[1] ?? "").replace(/<sup class="fn-ref"[^>]*><a [^>]*>(\d+)<\/a><\/sup>/g, "^$1").replace(/<[^>]+>/g, ""),
+      (m[1] ?? "")
+        .replace(/<sup class="fn-ref"[^>]*><a [^>]*>(\d+)<\/a><\/sup>/g, "^$1")
+        .replace(/<sup class="proposers">([^<]*)<\/sup>/g, "^{$1}")
+        .replace(/<[^>]+>/g, ""),
     ),
   );
 }
@@ -58,5 +70,5 @@ export function markdownClauseTexts(markdown: string): string[] {
   return blocks
     .slice(start, end === -1 ? undefined : end)
     .filter((b) => !b.startsWith("#") && !/^\[\^\d+\]:/.test(b))
-    .map(unescapeMarkdown);
+    .map((b) => unescapeMarkdown(b.replace(/<sup>([\s\S]*?)<\/sup>/g, "^{$1}")));
 }

@@ -91,14 +91,20 @@ export const FIXTURE: ExportDocument = {
   ],
 };
 
-/** The clause paragraphs of FIXTURE as plain text: label, literal brackets, `^N` footnote references. */
+/**
+ * The clause paragraphs of FIXTURE as plain text: label, literal brackets with their proposers
+ * as `^{CODES}`, `^N` footnote references.
+ */
 export const EXPECTED_CLAUSE_TEXTS = [
-  "1 Member States [shall][should] promote meaningful connectivity^1.",
-  "2 To [promote digital inclusion] for all.",
+  "1 Member States [shall]^{AFR}[should]^{CEPT} promote meaningful connectivity^1.",
+  "2 To [promote digital inclusion]^{AFR, APT} for all.",
   `2 bis ${XSS_TEXT}`,
   "3 Assist developing countries^2 in need.",
   "ITU-D shall report annually.",
 ];
+
+/** EXPECTED_CLAUSE_TEXTS without brackets and proposers: what CLEAN_FIXTURE reads. */
+export const EXPECTED_CLEAN_TEXTS = EXPECTED_CLAUSE_TEXTS.map((text) => text.replace(/\^\{[^}]*\}|[[\]]/g, ""));
 
 /** FIXTURE with every bracket mark removed, as the clean variant is meant for. */
 export const CLEAN_FIXTURE: ExportDocument = {

@@ -49,12 +49,41 @@ describe("layOut", () => {
   it("puts a footnote's reference after its last run, inside a bracket that closes there", () => {
     const layout = layOut(docOf(clause({ paragraphs: EDGE_PARAGRAPHS })), "full");
     const refs = layout.sections[0]!.clauses[0]!.paragraphs.map((p) =>
-      p.map((piece) => (piece.kind === "ref" ? `^${piece.number}` : piece.kind === "text" ? piece.text : "|")).join(""),
+      p
+        .filter((piece) => piece.kind !== "proposers")
+        .map((piece) => (piece.kind === "ref" ? `^${piece.number}` : piece.kind === "text" ? piece.text : "|"))
+        .join(""),
     );
     expect(refs).toEqual(["|A|B|C|", "|D|", "|E^1|F^2"]);
     expect(layout.footnotes).toEqual([
       { number: 1, text: "Resolution 37 (Rev. Kigali, 2022)", url: "https://www.itu.int/res37" },
       { number: 2, text: "WSIS Action Lines", url: null },
+    ]);
+  });
+
+  it("writes a bracket's proposers once, after its last closing in the clause", () => {
+    const layout = layOut(docOf(clause({ paragraphs: EDGE_PARAGRAPHS })), "full");
+    const drawn = layout.sections[0]!.clauses[0]!.paragraphs.map((p) =>
+      p
+        .map((piece) =>
+          piece.kind === "proposers"
+            ? `^{${piece.codes.join(", ")}}`
+            : piece.kind === "text"
+              ? piece.text
+              : piece.kind === "open"
+                ? "["
+                : piece.kind === "close"
+                  ? "]"
+                  : "",
+        )
+        .join(""),
+    );
+    expect(drawn).toEqual(["[A]B[C]^{AFR}", "[D]", "[E]^{CITEL}F"]);
+    const unclaimed = layOut(docOf(clause({ paragraphs: [[{ text: "x", bracket: { ...b1, by: [] } }]] })), "full");
+    expect(unclaimed.sections[0]!.clauses[0]!.paragraphs[0]!.map((piece) => piece.kind)).toEqual([
+      "open",
+      "text",
+      "close",
     ]);
   });
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { renderDocx } from "../../src/export/index.ts";
 import { docxClauseTexts, docxParagraphs, docxParagraphText, unzipDocx } from "./extract.ts";
-import { CLEAN_FIXTURE, EXPECTED_CLAUSE_TEXTS, FIXTURE } from "./fixture.ts";
+import { CLEAN_FIXTURE, EXPECTED_CLAUSE_TEXTS, EXPECTED_CLEAN_TEXTS, FIXTURE } from "./fixture.ts";
 
 async function parts(variant: "full" | "clean", doc = FIXTURE): Promise<Record<string, string>> {
   return unzipDocx(await renderDocx(doc, variant));
@@ -44,6 +44,18 @@ describe("renderDocx", () => {
     expect(xml).toMatch(/<w:rPr><w:i\/><w:iCs\/><\/w:rPr><w:t[^>]*>developing countries<\/w:t>/);
   });
 
+  it("writes each bracket's proposers after its closing bracket, as a superscript run", async () => {
+    const xml = (await parts("full"))["word/document.xml"]!;
+    const superscript = (codes: string) =>
+      new RegExp(
+        `<w:t[^>]*>\\]</w:t></w:r><w:r><w:rPr><w:vertAlign w:val="superscript"/></w:rPr><w:t[^>]*>${codes}</w:t>`,
+      );
+    expect(xml).toMatch(superscript("AFR, APT"));
+    expect(xml).toMatch(superscript("AFR"));
+    expect(xml).toMatch(superscript("CEPT"));
+    expect(xml.match(/w:val="superscript"/g)).toHaveLength(3);
+  });
+
   it("escapes markup in the text", async () => {
     const xml = (await parts("full"))["word/document.xml"]!;
     expect(xml).toContain("Encourage &lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &apos;co-operation&apos;");
@@ -78,7 +90,7 @@ describe("renderDocx", () => {
     const xml = (await parts("clean", CLEAN_FIXTURE))["word/document.xml"]!;
     expect(xml).not.toContain("<w:tbl>");
     expect(xml).not.toContain("Annex");
-    expect(docxClauseTexts(xml)).toEqual(EXPECTED_CLAUSE_TEXTS.map((text) => text.replace(/[[\]]/g, "")));
+    expect(docxClauseTexts(xml)).toEqual(EXPECTED_CLEAN_TEXTS);
     expect(xml).toContain('<w:footnoteReference w:id="2"/>');
   });
 

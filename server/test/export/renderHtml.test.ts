@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { renderHtml } from "../../src/export/index.ts";
 import { decodeEntities, htmlClauseTexts } from "./extract.ts";
-import { CLEAN_FIXTURE, EXPECTED_CLAUSE_TEXTS, FIXTURE } from "./fixture.ts";
+import { CLEAN_FIXTURE, EXPECTED_CLAUSE_TEXTS, EXPECTED_CLEAN_TEXTS, FIXTURE } from "./fixture.ts";
 
 const html = renderHtml(FIXTURE, "full");
 
@@ -26,11 +26,13 @@ describe("renderHtml", () => {
     expect(htmlClauseTexts(html)).toEqual(EXPECTED_CLAUSE_TEXTS);
   });
 
-  it("wraps brackets in spans naming the proposers", () => {
+  it("wraps brackets in spans naming the proposers, and writes the proposers after each bracket", () => {
     expect(html).toContain(
-      '<span class="bracket" data-by="AFR,APT" data-reason="substantive" title="Proposed by AFR, APT (substantive)">[promote <strong>digital inclusion</strong>]</span>',
+      '<span class="bracket" data-by="AFR,APT" data-reason="substantive" title="Proposed by AFR, APT (substantive)">[promote <strong>digital inclusion</strong>]</span><sup class="proposers">AFR, APT</sup>',
     );
-    expect(html).toContain('data-group="g1" title="Proposed by AFR (alternative)">[shall]</span><span class="bracket"');
+    expect(html).toContain(
+      'data-group="g1" title="Proposed by AFR (alternative)">[shall]</span><sup class="proposers">AFR</sup><span class="bracket"',
+    );
     expect(html).toContain('title="Proposed by CEPT (alternative)">[should]</span>');
   });
 
@@ -95,6 +97,7 @@ describe("renderHtml", () => {
     expect(clean).not.toContain("<table>");
     expect(clean).not.toContain('class="bracket"');
     expect(clean).toContain('<section class="footnotes">');
-    expect(htmlClauseTexts(clean)).toEqual(EXPECTED_CLAUSE_TEXTS.map((text) => text.replace(/[[\]]/g, "")));
+    expect(htmlClauseTexts(clean)).toEqual(EXPECTED_CLEAN_TEXTS);
+    expect(clean).not.toContain('class="proposers"');
   });
 });

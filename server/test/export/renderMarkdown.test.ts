@@ -18,8 +18,10 @@ describe("renderMarkdown", () => {
   });
 
   it("writes brackets escaped, so that they show literally", () => {
-    expect(lines).toContain("**1** Member States \\[shall\\]\\[should\\] promote meaningful **connectivity**[^1].");
-    expect(lines).toContain("**2** To \\[promote **digital inclusion**\\] for all.");
+    expect(lines).toContain(
+      "**1** Member States \\[shall\\]<sup>AFR</sup>\\[should\\]<sup>CEPT</sup> promote meaningful **connectivity**[^1].",
+    );
+    expect(lines).toContain("**2** To \\[promote **digital inclusion**\\]<sup>AFR, APT</sup> for all.");
     expect(markdownClauseTexts(markdown)).toEqual(EXPECTED_CLAUSE_TEXTS);
   });
 
