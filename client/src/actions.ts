@@ -1,5 +1,5 @@
-import type { BracketReason, ConsensusState, IndexedClause } from "@gavel/model";
-import { type CommandOutcome, type RoomCommand, refusalMessage } from "./commands.ts";
+import type { BracketReason, ConsensusState, IndexedClause, RoomCommand } from "@gavel/model";
+import { type CommandOutcome, refusalMessage } from "./commands.ts";
 import type { ClauseEditorHandle, EditorSelection, EditResult } from "./editor/ClauseEditor.ts";
 import { canRestructure, canWrite, type Identity } from "./identity.ts";
 

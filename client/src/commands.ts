@@ -1,10 +1,5 @@
-import type { ClauseEntry, Command } from "@gavel/model";
+import type { ClauseEntry, RoomCommand } from "@gavel/model";
 import { type Api, ApiError } from "./api.ts";
-
-/** Every command the room sends: the model's, and taking a clause up for discussion. */
-export type RoomCommand =
-  | Command
-  | { readonly type: "takeUp"; readonly section: string; readonly clause: string | null };
 
 export type CommandOutcome =
   | { readonly ok: true; readonly clause: ClauseEntry | null }

@@ -65,7 +65,10 @@ describe("a full session in the room", () => {
       proposed,
     );
     await afr.page.keyboard.type("Enablers shall be reviewed at mid-term.", { delay: 15 });
-    await waitUntilAsync(async () => (await text(proposed)) === "[Enablers shall be reviewed at mid-term.]", "proposal");
+    await waitUntilAsync(
+      async () => (await text(proposed)) === "[Enablers shall be reviewed at mid-term.]",
+      "proposal",
+    );
 
     // The chair takes clause 2 up, sets it agreed ad referendum pending CEPT; CEPT confirms.
     await clauseOf(chair.page, "c2").locator("button.number").click();
@@ -103,6 +106,8 @@ describe("a full session in the room", () => {
     await waitUntilAsync(async () => (await text("c1")).endsWith("Added after Rev.1."), "the edit after Rev.1");
 
     // The redline against Rev.1 shows CEPT's insertion, coloured and attributed.
+    // Opening the list re-reads the revisions (taken on the chair's screen).
+    await observer.page.locator('[data-field="redline-from"]').focus();
     await observer.page.locator('[data-field="redline-from"]').selectOption("Rev.1");
     const inserted = observer.page.locator('.redline li[data-clause="c1"] ins[data-by="CEPT"]');
     await inserted.waitFor();

@@ -1,15 +1,8 @@
-import { INDEX_META, type IndexedClause, readSectionIndex } from "@gavel/model";
+import { type IndexedClause, readSectionIndex, type TakenUp } from "@gavel/model";
 import type { HocuspocusProvider } from "@hocuspocus/provider";
 import * as Y from "yjs";
 import type { Room } from "./Room.ts";
 import { Subscribable } from "./Subscribable.ts";
-
-/** The clause under discussion, as the chair took it up (a server-written field of the index). */
-export interface TakenUp {
-  readonly clause: string;
-  readonly name: string;
-  readonly at: string;
-}
 
 export interface SectionSnapshot {
   readonly id: string;
@@ -18,13 +11,6 @@ export interface SectionSnapshot {
   readonly takenUp: TakenUp | null;
   /** False until the index's first sync: an empty list then means "not loaded", not "no clauses". */
   readonly synced: boolean;
-}
-
-function takenUpOf(doc: Y.Doc): TakenUp | null {
-  const value: unknown = doc.getMap<unknown>(INDEX_META).get("takenUp");
-  if (typeof value !== "object" || value === null) return null;
-  const { clause, name, at } = value as Record<string, unknown>;
-  return typeof clause === "string" && typeof name === "string" && typeof at === "string" ? { clause, name, at } : null;
 }
 
 /**
@@ -53,12 +39,12 @@ export class SectionIndex extends Subscribable<SectionSnapshot> {
   }
 
   private read(): void {
-    const { title, clauses } = readSectionIndex(this.doc);
+    const { title, clauses, takenUp } = readSectionIndex(this.doc);
     this.publish({
       id: this.id,
       title: title || this.getSnapshot().title,
       clauses,
-      takenUp: takenUpOf(this.doc),
+      takenUp,
       synced: this.synced,
     });
   }

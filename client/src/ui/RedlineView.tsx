@@ -86,11 +86,11 @@ export function RedlineView({
       <ol className="redline-clauses">
         {changed.map((clause) => (
           <li key={clause.id} data-change={clause.change} data-clause={clause.id}>
-            <span className="number">{clause.label}</span>{" "}
+            <span className="number">Clause {clause.label}</span>{" "}
             {clause.formerNumbers.length > 0 ? (
               <span className="former">(formerly {clause.formerNumbers.join(", ")}) </span>
             ) : null}
-            <span className="change">{clause.change}</span>
+            <span className="change">— {clause.change}</span>
             <p>
               {clause.segments.map((segment, i) => {
                 const key = `${i}:${segment.kind}`;

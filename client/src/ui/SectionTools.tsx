@@ -9,16 +9,30 @@ export interface Revision {
   readonly at: string;
 }
 
-/** The session's named revisions, re-read after one is taken. */
+/** How often the revision list is re-read: revisions are taken on other screens too. */
+const REVISIONS_EVERY_MS = 20_000;
+
+/** The session's named revisions: re-read after one is taken here, when a list is opened, and now and then. */
 export function useRevisions(ctx: RoomContext): [readonly Revision[], () => void] {
   const [revisions, setRevisions] = useState<readonly Revision[]>([]);
   const reload = useCallback(() => {
     ctx.api.call<{ snapshots: Revision[] }>("GET", `/api/sessions/${ctx.identity.session}/snapshots`).then(
-      (body) => setRevisions(body.snapshots),
-      () => setRevisions([]),
+      (body) =>
+        setRevisions((old) =>
+          old.length === body.snapshots.length && old.every((r, i) => r.label === body.snapshots[i]?.label)
+            ? old
+            : body.snapshots,
+        ),
+      () => undefined, // keep what we had: the next read may succeed
     );
   }, [ctx]);
-  useEffect(reload, [reload]);
+  useEffect(() => {
+    reload();
+    const timer = setInterval(() => {
+      if (document.visibilityState === "visible") reload();
+    }, REVISIONS_EVERY_MS);
+    return () => clearInterval(timer);
+  }, [reload]);
   return [revisions, reload];
 }
 
@@ -114,6 +128,7 @@ export function SectionTools({
         <select
           data-field="export-revision"
           aria-label="Text to export"
+          onFocus={reload}
           value={exportFrom}
           onChange={(e) => setExportFrom(e.target.value)}
         >
@@ -132,6 +147,7 @@ export function SectionTools({
         Changes since{" "}
         <select
           data-field="redline-from"
+          onFocus={reload}
           value={redlineFrom ?? ""}
           onChange={(e) => setRedlineFrom(e.target.value || null)}
         >

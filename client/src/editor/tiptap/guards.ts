@@ -1,11 +1,10 @@
-import type { BracketAttrs } from "@gavel/model";
+import { type BracketAttrs, decideBracketEdit } from "@gavel/model";
 import { Extension } from "@tiptap/core";
 import type { Node as PMNode } from "@tiptap/pm/model";
 import { type EditorState, Plugin, PluginKey, type Transaction } from "@tiptap/pm/state";
 import { ReplaceStep } from "@tiptap/pm/transform";
 import { ySyncPluginKey } from "@tiptap/y-tiptap";
 import type { Identity } from "../../identity.ts";
-import { ownershipViolation } from "../bracketRules.ts";
 import { bracketMarkOf, bracketSummaries } from "./brackets.ts";
 
 /** A change made on this page (not a remote update, nor an undo replayed from Yjs). */
@@ -125,13 +124,13 @@ function guardForeignBrackets(identity: Identity, onRefused: (message: string) =
     key: new PluginKey("guardForeignBrackets"),
     filterTransaction(tr) {
       if (identity.role !== "delegate" || !tr.docChanged || !isLocal(tr)) return true;
-      const violation = ownershipViolation(
+      const decision = decideBracketEdit(
+        identity,
         [...bracketSummaries(tr.before).values()],
         [...bracketSummaries(tr.doc).values()],
-        identity.delegation,
       );
-      if (violation === null) return true;
-      onRefused(violation);
+      if (decision.ok) return true;
+      onRefused(`Not sent: ${decision.error.message}.`);
       return false;
     },
   });
