@@ -16,8 +16,8 @@ import { tempDir } from "../../test/support/tmp.ts";
 import type { DocSubscriber, DocumentHost, WriteOutcome } from "../src/core/DocumentHost.ts";
 import { DocumentRegistry, type SkippedRecord } from "../src/core/DocumentRegistry.ts";
 import { GroupCommit } from "../src/core/GroupCommit.ts";
-import { MAX_HELD_UPDATES, UpdateIntake } from "../src/core/UpdateIntake.ts";
 import { replaySection } from "../src/core/sectionState.ts";
+import { MAX_HELD_UPDATES, UpdateIntake } from "../src/core/UpdateIntake.ts";
 import type { UpdateAuthor } from "../src/store/Store.ts";
 import { openSqliteStore, type SqliteStore } from "../src/store/sqliteStore.ts";
 
