@@ -89,17 +89,13 @@ export function attachPlainConnection(
       early.push(data);
       return;
     }
-    let message: PlainInbound;
     try {
-      message = decodePlainFrame(data);
+      handle(host, intake, decodePlainFrame(data));
     } catch (error) {
-      const reason = error instanceof MalformedFrameError ? error.message : "malformed frame";
-      guard.close(CloseCode.malformedFrame, reason);
-      return;
-    }
-    try {
-      handle(host, intake, message);
-    } catch (error) {
+      if (error instanceof MalformedFrameError) {
+        guard.close(CloseCode.malformedFrame, error.message);
+        return;
+      }
       // Not the client's fault (e.g. encoding the document failed): never blamed on it.
       log(`answering on ${name.name} failed`, error);
       guard.close(CloseCode.internalError, "internal error; reconnect");
