@@ -51,6 +51,8 @@ describe("restart durability: acknowledged edits survive SIGKILL", () => {
       DATA_DIR: tempDir("gavel-durable-redis-"),
       REDIS_URL: await redisUrlForTests(),
       REDIS_PREFIX: prefix,
+      // The killed node's lease on the store blocks the next node until it runs out.
+      REDIS_LEASE_MS: "2000",
     });
   });
 });

@@ -9,7 +9,7 @@ import { GroupCommit } from "./core/GroupCommit.ts";
 import { HistoryService } from "./core/HistoryService.ts";
 import { SessionService } from "./core/SessionService.ts";
 import { SessionViews } from "./core/SessionViews.ts";
-import { errorBody, GavelError } from "./errors.ts";
+import { errorBody, GavelError, requestErrorOf } from "./errors.ts";
 import { clientPlugin } from "./http/clientPlugin.ts";
 import { collabPlugin } from "./http/collabPlugin.ts";
 import { commandsPlugin } from "./http/commandsPlugin.ts";
@@ -43,7 +43,12 @@ export async function buildServer(config: Config, deps: ServerDeps): Promise<Gav
     logger: { level: config.logLevel },
     logController: new DebugRequestLog(),
     bodyLimit: config.maxMessageBytes,
+    // Decode at the edge: a body of the wrong shape is refused, never coerced ({"text": 5} is not
+    // the text "5") nor trimmed of fields the schema does not know.
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false } },
   });
+  // The API speaks JSON only: any other body is 415 UNSUPPORTED_MEDIA_TYPE.
+  app.removeContentTypeParser("text/plain");
   const log = (message: string, error?: unknown) => app.log.error({ err: error }, message);
   const metrics = createMetrics();
   const commit = new GroupCommit(store, (seconds, records) => {
@@ -60,6 +65,10 @@ export async function buildServer(config: Config, deps: ServerDeps): Promise<Gav
       onOutcome: (outcome) => metrics.updates.inc({ outcome }),
       onError: log,
       onPersisted: (host, author) => afterPersist(host, author),
+      onSkipped: (skipped) => {
+        metrics.storedUpdatesSkipped.inc();
+        app.log.warn(skipped, `left out a stored update of ${skipped.doc} that cannot be integrated`);
+      },
     },
   );
   const sessions = new SessionService(store, commit, registry);
@@ -74,11 +83,13 @@ export async function buildServer(config: Config, deps: ServerDeps): Promise<Gav
   };
   const verify = (token: string): Promise<VerifiedToken> => verifyToken(secret, token);
 
-  app.setErrorHandler((error, _request, reply) => {
-    if (error instanceof GavelError) return reply.code(error.status).send(errorBody(error));
-    if (typeof error === "object" && error !== null && "validation" in error) {
-      const message = error instanceof Error ? error.message : "invalid request";
-      return reply.code(400).send({ error: { code: "BAD_REQUEST", message } });
+  app.setErrorHandler((error, request, reply) => {
+    const refusal = error instanceof GavelError ? error : requestErrorOf(error);
+    if (refusal) {
+      // The client's doing, or an outage: neither is a server fault worth an error-level stack.
+      if (refusal.status >= 500) request.log.warn({ code: refusal.code }, refusal.message);
+      else request.log.info({ code: refusal.code }, refusal.message);
+      return reply.code(refusal.status).send(errorBody(refusal));
     }
     app.log.error({ err: error }, "unhandled error");
     return reply.code(500).send({ error: { code: "INTERNAL", message: "internal error" } });

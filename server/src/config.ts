@@ -11,6 +11,8 @@ export interface Config {
   /** Redis URL; when absent the embedded SQLite store in dataDir is used. */
   readonly redisUrl: string | null;
   readonly redisPrefix: string;
+  /** TTL of the node's lease on its Redis store (one owner per store); renewed every third of it. */
+  readonly redisLeaseMs: number;
   /** HS256 secret; when absent a development secret is created in dataDir. */
   readonly authSecret: string | null;
   /** Exact Origin values allowed to open sockets; empty means any. */
@@ -47,6 +49,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     dataDir: env.DATA_DIR?.trim() || "./data",
     redisUrl: env.REDIS_URL?.trim() || null,
     redisPrefix: env.REDIS_PREFIX?.trim() || "gavel:",
+    redisLeaseMs: int(env, "REDIS_LEASE_MS", 10_000, 1_000, 600_000),
     authSecret,
     allowedOrigins: (env.ALLOWED_ORIGINS ?? "")
       .split(",")

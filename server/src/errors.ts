@@ -4,6 +4,8 @@
  */
 export const ERRORS = {
   BAD_REQUEST: { status: 400, message: "the request is malformed" },
+  PAYLOAD_TOO_LARGE: { status: 413, message: "the request body is larger than MAX_MESSAGE_BYTES" },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, message: "the request body's content type is not supported" },
   INVALID_NAME: { status: 400, message: "the name does not match the allowed pattern" },
   UNKNOWN_TEMPLATE: { status: 400, message: "unknown session template" },
   TOKEN_MISSING: { status: 401, message: "a bearer token is required" },
@@ -52,4 +54,20 @@ export class GavelError extends Error {
 
 export function errorBody(error: GavelError): { error: { code: ErrorCode; message: string } } {
   return { error: { code: error.code, message: error.message } };
+}
+
+/**
+ * Fastify's own refusals of a request (malformed or empty JSON, a forbidden `__proto__` key, a
+ * body over the limit, an unknown content type, schema validation) as catalogue errors, keeping
+ * their 4xx meaning; null for anything else.
+ */
+export function requestErrorOf(error: unknown): GavelError | null {
+  if (typeof error !== "object" || error === null) return null;
+  const message = error instanceof Error ? error.message : undefined;
+  if ("validation" in error) return new GavelError("BAD_REQUEST", message);
+  const status = "statusCode" in error ? error.statusCode : undefined;
+  if (typeof status !== "number" || status < 400 || status > 499) return null;
+  if (status === 413) return new GavelError("PAYLOAD_TOO_LARGE", message);
+  if (status === 415) return new GavelError("UNSUPPORTED_MEDIA_TYPE", message);
+  return new GavelError("BAD_REQUEST", message);
 }

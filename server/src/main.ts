@@ -9,13 +9,21 @@ import { buildServer } from "./buildServer.ts";
 import { serverUrl, tokenCommand } from "./cli/joinLink.ts";
 import { ConfigError, loadConfig } from "./config.ts";
 import { openStore } from "./openStore.ts";
+import { LeaseHeldError } from "./store/storeLease.ts";
 
 async function main(): Promise<void> {
   const config = loadConfig(process.env);
   const dev = config.authSecret === null;
   const secretText = config.authSecret ?? loadOrCreateDevSecret(config.dataDir).secret;
   const secret = secretKey(secretText);
-  const { store, kind } = await openStore(config, (error) => console.error("store error:", error));
+  let stop: (signal: string, code?: number) => Promise<void> = async (_signal, code = 1) => process.exit(code);
+  const { store, kind } = await openStore(config, {
+    onError: (error) => console.error("store error:", error),
+    onLeaseLost: (message) => {
+      console.error(`store lease lost: ${message}; stopping`);
+      void stop("lease lost", 1);
+    },
+  });
   const server = await buildServer(config, { store, secret });
   const { app } = server;
 
@@ -56,19 +64,21 @@ async function main(): Promise<void> {
   );
 
   let stopping = false;
-  const stop = async (signal: string) => {
+  stop = async (signal: string, code = 0) => {
     if (stopping) return;
     stopping = true;
     app.log.info(`${signal}: flushing and closing`);
     await server.close();
     await store.close();
-    process.exit(0);
+    process.exit(code);
   };
   process.on("SIGINT", () => void stop("SIGINT"));
   process.on("SIGTERM", () => void stop("SIGTERM"));
 }
 
 main().catch((error: unknown) => {
-  console.error(error instanceof ConfigError ? `configuration error: ${error.message}` : error);
+  if (error instanceof ConfigError) console.error(`configuration error: ${error.message}`);
+  else if (error instanceof LeaseHeldError) console.error(`not starting: ${error.message}`);
+  else console.error(error);
   process.exit(1);
 });

@@ -19,8 +19,13 @@ export function createMetrics() {
     }),
     updates: new Counter({
       name: "gavel_updates_total",
-      help: "Client and server updates by outcome (applied, unchanged, refused, invalid, failed)",
+      help: "Client and server updates by outcome (applied, unchanged, refused, invalid, pending, failed)",
       labelNames: ["outcome"] as const,
+      registers: [registry],
+    }),
+    storedUpdatesSkipped: new Counter({
+      name: "gavel_stored_updates_skipped_total",
+      help: "Stored updates left out of a load because they cannot be integrated (data from before the update check)",
       registers: [registry],
     }),
     closes: new Counter({

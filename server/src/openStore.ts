@@ -3,17 +3,43 @@ import type { Config } from "./config.ts";
 import { openRedisStore } from "./store/redisStore.ts";
 import type { Store } from "./store/Store.ts";
 import { openSqliteStore } from "./store/sqliteStore.ts";
+import { acquireStoreLease } from "./store/storeLease.ts";
 
-/** Redis when REDIS_URL is set, else the embedded SQLite file in DATA_DIR. */
-export async function openStore(
-  config: Config,
-  onError: (error: unknown) => void,
-): Promise<{ store: Store; kind: string }> {
+export interface StoreEvents {
+  readonly onError: (error: unknown) => void;
+  /** Another node took this node's lease on the Redis store: it must stop writing. */
+  readonly onLeaseLost: (message: string) => void;
+}
+
+/**
+ * Redis when REDIS_URL is set, else the embedded SQLite file in DATA_DIR. A Redis store is
+ * opened only under this node's lease (storeLease.ts), released when the store closes; it
+ * rejects with LeaseHeldError when another node holds it.
+ */
+export async function openStore(config: Config, events: StoreEvents): Promise<{ store: Store; kind: string }> {
   if (config.redisUrl) {
-    return {
-      store: await openRedisStore({ url: config.redisUrl, prefix: config.redisPrefix, onError }),
-      kind: "redis",
-    };
+    const { redisUrl: url, redisPrefix: prefix } = config;
+    const lease = await acquireStoreLease({
+      url,
+      prefix,
+      ttlMs: config.redisLeaseMs,
+      onLost: events.onLeaseLost,
+      onError: events.onError,
+    });
+    try {
+      const store = await openRedisStore({ url, prefix, onError: events.onError });
+      const close = async () => {
+        try {
+          await store.close();
+        } finally {
+          await lease.release();
+        }
+      };
+      return { store: { ...store, close }, kind: "redis" };
+    } catch (error) {
+      await lease.release();
+      throw error;
+    }
   }
   return { store: openSqliteStore({ file: join(config.dataDir, "gavel.sqlite") }), kind: "sqlite" };
 }

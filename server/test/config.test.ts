@@ -19,6 +19,7 @@ describe("loadConfig", () => {
       dataDir: "./data",
       redisUrl: null,
       redisPrefix: "gavel:",
+      redisLeaseMs: 10_000,
       authSecret: null,
       allowedOrigins: [],
       logLevel: "info",

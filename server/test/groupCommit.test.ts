@@ -149,7 +149,7 @@ describe("GroupCommit over the SQLite store", () => {
     ]);
   });
 
-  it("rejects only the failing batch when a later batch is already queued", async () => {
+  it("fails the records queued behind a failing batch too (they may build on it); later ones work", async () => {
     const o = observedStore();
     const commit = new GroupCommit(o.store);
     const gate = deferred();
@@ -162,8 +162,10 @@ describe("GroupCommit over the SQLite store", () => {
     o.gate = null;
     const [a, b] = await Promise.allSettled([first, second]);
     expect(a?.status).toBe("rejected");
-    expect(b?.status).toBe("fulfilled");
-    expect((await o.real.history(DOC)).map((h) => h.update[0])).toEqual([2]);
+    expect(b?.status).toBe("rejected");
+    expect(await o.real.history(DOC)).toEqual([]);
+    await expect(commit.submit(record(3))).resolves.toMatch(/^[1-9][0-9]*$/);
+    expect((await o.real.history(DOC)).map((h) => h.update[0])).toEqual([3]);
   });
 
   it("rejects the whole batch, storing none of it, when the real store refuses one record", async () => {

@@ -14,7 +14,7 @@ export function readSyncMessage(decoder: decoding.Decoder): SyncMessage {
   const type = decoding.readVarUint(decoder);
   switch (type) {
     case SyncType.step1:
-      return { type: "syncStep1", stateVector: readOwnedBytes(decoder) };
+      return { type: "syncStep1", stateVector: checkStateVector(readOwnedBytes(decoder)) };
     case SyncType.step2:
       return { type: "syncStep2", update: readOwnedBytes(decoder) };
     case SyncType.update:
@@ -22,6 +22,19 @@ export function readSyncMessage(decoder: decoding.Decoder): SyncMessage {
     default:
       throw new MalformedFrameError(`unknown sync message type ${type}`);
   }
+}
+
+/**
+ * A state vector as Yjs reads it (count, then client and clock pairs): one that Yjs cannot read
+ * is the client's malformed frame, not a failure of the server answering it.
+ */
+function checkStateVector(bytes: Uint8Array): Uint8Array {
+  const decoder = decoding.createDecoder(bytes);
+  for (let entries = decoding.readVarUint(decoder); entries > 0; entries--) {
+    decoding.readVarUint(decoder);
+    decoding.readVarUint(decoder);
+  }
+  return bytes;
 }
 
 export function writeSyncMessage(encoder: encoding.Encoder, message: SyncMessage): void {

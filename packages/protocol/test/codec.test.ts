@@ -459,6 +459,12 @@ describe("decodePlainFrame (y-websocket, client -> server)", () => {
     expectMalformed(() => decodePlainFrame(Uint8Array.of(0, 3, 0)));
   });
 
+  it("throws on a sync step 1 whose state vector Yjs cannot read (the client's fault, not the server's)", () => {
+    for (const stateVector of [new Uint8Array(), Uint8Array.of(2, 5), Uint8Array.of(1, 0x80)]) {
+      expect(() => decodePlainFrame(encodePlain.sync({ type: "syncStep1", stateVector }))).toThrow(MalformedFrameError);
+    }
+  });
+
   it("every truncation of a valid frame throws MalformedFrameError", () => {
     const frames = [
       encodePlain.sync({ type: "syncStep1", stateVector: Y.encodeStateVector(doc) }),

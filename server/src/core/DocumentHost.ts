@@ -6,6 +6,8 @@ import type { UpdateAuthor, UpdateRecord } from "../store/Store.ts";
 import { BracketGuard } from "./BracketGuard.ts";
 import { DocumentPresence, type PresenceSubscriber } from "./DocumentPresence.ts";
 import type { GroupCommit } from "./GroupCommit.ts";
+import { isSettled } from "./replayLog.ts";
+import { UpdateGate, type UpdateVerdict } from "./updateCheck.ts";
 
 /** What a document needs of a connection: the core never sees a socket. */
 export interface DocSubscriber extends PresenceSubscriber {
@@ -21,6 +23,8 @@ export type WriteOutcome =
   | { readonly type: "unchanged" }
   | { readonly type: "refused"; readonly code: ErrorCode; readonly reason: string }
   | { readonly type: "invalid"; readonly reason: string }
+  /** It depends on updates the document does not have: nothing of it was stored or applied. */
+  | { readonly type: "pending"; readonly reason: string }
   | { readonly type: "failed"; readonly reason: string };
 
 export interface HostHooks {
@@ -56,8 +60,10 @@ type LockState =
  * ever sees is durable.
  */
 export class DocumentHost {
-  readonly doc = new Y.Doc({ gc: true });
-  readonly presence = new DocumentPresence(this.doc);
+  readonly doc: Y.Doc;
+  readonly presence: DocumentPresence;
+  /** Only updates Yjs can round-trip get past it (updateCheck.ts). */
+  private readonly gate: UpdateGate;
   private readonly subscribers = new Set<DocSubscriber>();
   /**
    * Validation copy: the live state plus the updates in flight to the store. Every update is
@@ -79,11 +85,17 @@ export class DocumentHost {
   updatesSinceSnapshot = 0;
   head: string | null = null;
 
+  /** `doc`: the document as replayed from the store (replayLog.ts), holding nothing pending. */
   constructor(
     readonly name: DocName,
     private readonly commit: GroupCommit,
     private readonly hooks: HostHooks,
-  ) {}
+    doc: Y.Doc = new Y.Doc({ gc: true }),
+  ) {
+    this.doc = doc;
+    this.presence = new DocumentPresence(doc);
+    this.gate = new UpdateGate(doc);
+  }
 
   subscribe(subscriber: DocSubscriber): void {
     this.subscribers.add(subscriber);
@@ -109,24 +121,19 @@ export class DocumentHost {
   }
 
   private async writeFrom(from: DocSubscriber, update: Uint8Array, checkContained: boolean): Promise<WriteOutcome> {
+    // One decode decides whether Yjs can round-trip it (V1 only: yjs issue 687).
+    const verdict = this.gate.check(update);
+    if (verdict.type === "invalid") return this.settle(verdict);
     const refusal = this.refusalFor(from.actor);
     if (refusal || checkContained) {
-      // `contains` decodes the update against the document: decode it alone first, so that a
-      // malformed one is answered as invalid. V1 only: V2 decoding of client data is unsafe
-      // (yjs issue 687).
-      try {
-        Y.decodeUpdate(update);
-      } catch (error) {
-        return this.settle({ type: "invalid", reason: error instanceof Error ? error.message : "undecodable update" });
-      }
       if (this.contains(update)) return this.settle({ type: "unchanged" });
       if (refusal) return this.settle(refusal);
     }
+    if (verdict.type === "pending") return this.settle(verdict);
     // SPEC BO5, judged on the state the update lands on: the live state plus the writes in flight.
     const owned = this.brackets.refusal(from.actor, this.shadow ?? this.doc, update);
     if (owned) return this.settle({ type: "refused", ...owned });
-    // The common keystroke: the validation copy decodes and integrates it once, before storing.
-    return this.persistAndApply(update, authorOf(from.actor), from, {});
+    return this.persistAndApply(update, authorOf(from.actor), from, {}, verdict);
   }
 
   private refusalFor(actor: Actor): WriteOutcome | null {
@@ -182,9 +189,13 @@ export class DocumentHost {
     author: UpdateAuthor,
     from: DocSubscriber | null,
     extras: RecordExtras,
+    verdict: UpdateVerdict = this.gate.check(update),
   ): Promise<WriteOutcome> {
+    // Never store what cannot be integrated: not even a server change gets past the check.
+    if (verdict.type !== "ok") return this.settle({ type: "invalid", reason: verdict.reason });
     const invalid = this.validate(update);
     if (invalid !== null) return this.settle({ type: "invalid", reason: invalid });
+    this.gate.accept(verdict);
     this.inFlight += 1;
     try {
       let id: string | null;
@@ -198,27 +209,35 @@ export class DocumentHost {
         if (ids.slice(0, -1).some((companion) => companion === null)) throw new Error("a companion record was refused");
         id = ids.at(-1) ?? null;
       } catch (error) {
-        this.dropShadow(); // it holds an update the store does not
+        // The shadow and the gate hold an update the store does not.
+        this.dropShadow();
+        this.gate.clear();
         return this.settle({ type: "failed", reason: error instanceof Error ? error.message : "store append failed" });
       }
       if (id === null) {
         // The store's own lock check refused it (e.g. locked through another node).
         this.dropShadow();
+        this.gate.clear();
         return this.settle({ type: "refused", code: "LOCKED", reason: "the clause is locked" });
       }
       return this.apply(update, id, author, from);
     } finally {
       this.inFlight -= 1;
-      if (this.inFlight === 0) for (const resolve of this.settledWaiters.splice(0)) resolve();
+      if (this.inFlight === 0) {
+        this.gate.clear();
+        for (const resolve of this.settledWaiters.splice(0)) resolve();
+      }
     }
   }
 
   private apply(update: Uint8Array, id: string, author: UpdateAuthor, from: DocSubscriber | null): WriteOutcome {
     try {
       Y.applyUpdate(this.doc, update, from);
+      if (!isSettled(this.doc)) throw new Error("the update left pending structs");
     } catch {
-      // Stored, accepted by the validation copy, yet not applicable here: a Yjs fault. This copy
-      // may be half-applied: drop it; a reload from the store skips what cannot be applied.
+      // Stored, accepted by the check and the validation copy, yet not applicable here: a Yjs
+      // fault. This copy may be half-applied or hold pending structs: drop it; a reload from the
+      // store leaves out what cannot be integrated.
       this.hooks.onBroken(this);
       for (const subscriber of [...this.subscribers]) subscriber.documentLost("the server could not apply an update");
       return this.settle({ type: "failed", reason: "update could not be applied" });
@@ -292,16 +311,6 @@ export class DocumentHost {
   private dropShadow(): void {
     this.shadow?.destroy();
     this.shadow = null;
-  }
-
-  /** Applies a stored update while loading; a bad one is skipped, never fatal. */
-  replay(update: Uint8Array): boolean {
-    try {
-      Y.applyUpdate(this.doc, update, "store");
-      return true;
-    } catch {
-      return false;
-    }
   }
 
   private contains(update: Uint8Array): boolean {

@@ -1,9 +1,10 @@
 import { type ClauseEntry, type DocName, INDEX_CLAUSES, indexDocName } from "@gavel/model";
 import * as Y from "yjs";
 import { GavelError } from "../errors.ts";
-import type { Store, UpdateAuthor } from "../store/Store.ts";
+import type { DocLog, Store, UpdateAuthor } from "../store/Store.ts";
 import { DocumentHost, type WriteOutcome } from "./DocumentHost.ts";
 import type { GroupCommit } from "./GroupCommit.ts";
+import { type Replayed, replayUpdates } from "./replayLog.ts";
 
 export interface RegistryOptions {
   /** How long a document with no holder stays in memory. */
@@ -17,6 +18,16 @@ export interface RegistryEvents {
   /** An update of a document was stored and applied (live figures follow clause edits). */
   readonly onPersisted?: (host: DocumentHost, author: UpdateAuthor) => void;
   readonly onError: (message: string, error: unknown) => void;
+  /** A stored update the write path would refuse today was left out of a load. */
+  readonly onSkipped?: (skipped: SkippedRecord) => void;
+}
+
+export interface SkippedRecord {
+  readonly doc: string;
+  /** Store id, or "snapshot" for a compacted state. */
+  readonly id: string;
+  readonly author: UpdateAuthor | null;
+  readonly reason: string;
 }
 
 /**
@@ -123,20 +134,52 @@ export class DocumentRegistry {
 
   private async replayFromStore(name: DocName): Promise<DocumentHost> {
     const log = await this.store.load(name.name);
-    const host = new DocumentHost(name, this.commit, {
-      onOutcome: this.events.onOutcome,
-      onPersisted: (h, author) => {
-        this.maybeCompact(h);
-        this.events.onPersisted?.(h, author);
+    let replayed = replayUpdates(log.snapshot ? [log.snapshot, ...log.updates] : log.updates);
+    if (replayed.skipped.length > 0) replayed = await this.reportSkipped(name.name, log, replayed);
+    const host = new DocumentHost(
+      name,
+      this.commit,
+      {
+        onOutcome: this.events.onOutcome,
+        onPersisted: (h, author) => {
+          this.maybeCompact(h);
+          this.events.onPersisted?.(h, author);
+        },
+        onBroken: (h) => this.evict(h),
       },
-      onBroken: (h) => this.evict(h),
-    });
-    for (const update of log.snapshot ? [log.snapshot, ...log.updates] : log.updates) {
-      if (!host.replay(update)) this.events.onError(`skipped an unreadable stored update of ${name.name}`, null);
-    }
+      replayed.doc,
+    );
     host.head = log.head;
     host.updatesSinceSnapshot = log.updates.length;
+    // A snapshot without the skipped updates spares the next load from skipping them again.
+    if (replayed.skipped.length > 0) {
+      host.updatesSinceSnapshot = Math.max(1, host.updatesSinceSnapshot);
+      void this.compact(host);
+    }
     return host;
+  }
+
+  /**
+   * Names each skipped update by its store id and author (read from the history: the rare path).
+   * A skipped snapshot is only a cache: the document is then replayed from its whole history.
+   */
+  private async reportSkipped(doc: string, log: DocLog, replayed: Replayed): Promise<Replayed> {
+    const history = await this.store.history(doc, log.head);
+    let result = replayed;
+    let records = history.slice(history.length - log.updates.length);
+    let offset = log.snapshot ? 1 : 0;
+    if (log.snapshot && replayed.skipped.some((s) => s.index === 0)) {
+      replayed.doc.destroy();
+      this.events.onSkipped?.({ doc, id: "snapshot", author: null, reason: "the snapshot cannot be integrated" });
+      result = replayUpdates(history.map((record) => record.update));
+      records = history;
+      offset = 0;
+    }
+    for (const { index, reason } of result.skipped) {
+      const record = records[index - offset];
+      this.events.onSkipped?.({ doc, id: record?.id ?? "unknown", author: record?.author ?? null, reason });
+    }
+    return result;
   }
 
   private maybeCompact(host: DocumentHost): void {

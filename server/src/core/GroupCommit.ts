@@ -11,7 +11,8 @@ interface Pending {
  * Group commit: records submitted while an append is in flight go out together in the next
  * one. Invariant: batches are appended one at a time, in submission order, and each record's
  * promise resolves in that order, so callers that apply after `await submit()` apply in
- * store order.
+ * store order. A failed append fails every record queued behind it too, so no record is stored
+ * after one it may depend on was lost.
  */
 export class GroupCommit {
   private queue: Pending[] = [];
@@ -87,7 +88,9 @@ export class GroupCommit {
         this.observe(Number(process.hrtime.bigint() - started) / 1e9, batch.length);
         for (const [i, p] of batch.entries()) p.resolve(ids[i] ?? null);
       } catch (error) {
-        for (const p of batch) p.reject(error);
+        // Records queued meanwhile were checked against a state that included this batch (one
+        // may build on a record of it): they fail with it, and their writers send them again.
+        for (const p of [...batch, ...this.queue.splice(0)]) p.reject(error);
       }
     }
     this.flushing = false;

@@ -1,4 +1,5 @@
 import type { Actor } from "@gavel/model";
+import { decodeStrict } from "@gavel/protocol";
 import * as decoding from "lib0/decoding";
 import * as encoding from "lib0/encoding";
 
@@ -12,9 +13,12 @@ const MAX_ENTRIES = 64;
 const MAX_DEPTH = 8;
 const MAX_STATE_CHARS = 4096;
 
-/** Decodes a y-protocols awareness update; throws on anything that is not one. */
+/** Decodes a y-protocols awareness update; throws MalformedFrameError on anything that is not one. */
 export function decodeAwareness(update: Uint8Array): AwarenessEntry[] {
-  const decoder = decoding.createDecoder(update);
+  return decodeStrict(update, readAwareness);
+}
+
+function readAwareness(decoder: decoding.Decoder): AwarenessEntry[] {
   const count = decoding.readVarUint(decoder);
   if (count > MAX_ENTRIES) throw new Error(`awareness update with ${count} entries`);
   const entries: AwarenessEntry[] = [];
@@ -30,7 +34,6 @@ export function decodeAwareness(update: Uint8Array): AwarenessEntry[] {
     if (nestedDeeperThan(parsed, MAX_DEPTH)) throw new Error("awareness state nested too deeply");
     entries.push({ clientId, clock, state: parsed });
   }
-  if (decoding.hasContent(decoder)) throw new Error("trailing bytes after awareness update");
   return entries;
 }
 

@@ -1,6 +1,7 @@
 import { type ClauseContent, type IndexedClause, readClause, readSectionIndex } from "@gavel/model";
 import * as Y from "yjs";
 import type { Store, StoredUpdate } from "../store/Store.ts";
+import { replayUpdates } from "./replayLog.ts";
 
 /** A section as it was at some point of its log: the index and every clause, read. */
 export interface SectionState {
@@ -33,19 +34,14 @@ export async function sectionRecords(store: Store, key: string, bound: LogBound)
  * revisions, diffs and exports, so that "now" and "then" are read the same way.
  */
 export function replaySection(key: string, records: readonly StoredUpdate[]): SectionState {
-  const docs = new Map<string, Y.Doc>();
+  const logs = new Map<string, Uint8Array[]>();
   for (const record of records) {
-    let doc = docs.get(record.doc);
-    if (!doc) {
-      doc = new Y.Doc();
-      docs.set(record.doc, doc);
-    }
-    try {
-      Y.applyUpdate(doc, record.update);
-    } catch {
-      // The live path never stores such an update; skip it as a load would.
-    }
+    const log = logs.get(record.doc);
+    if (log) log.push(record.update);
+    else logs.set(record.doc, [record.update]);
   }
+  // Each document is replayed as a load replays it, so "then" leaves out what "now" leaves out.
+  const docs = new Map([...logs].map(([doc, updates]) => [doc, replayUpdates(updates).doc]));
   const index = docs.get(key) ?? new Y.Doc();
   const { title, clauses } = readSectionIndex(index);
   const empty = new Y.Doc();

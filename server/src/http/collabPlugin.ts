@@ -44,6 +44,16 @@ export const collabPlugin: FastifyPluginAsync<CollabOptions> = async (app, optio
   const admissions = new WeakMap<FastifyRequest, Admission>();
   await app.register(websocket, {
     options: { maxPayload: options.maxMessageBytes },
+    // A frame over the limit (1009), a protocol violation or a reset is the peer's doing: info,
+    // not an error-level stack per client.
+    errorHandler(error, socket, request) {
+      const code = (error as { code?: unknown }).code;
+      const byClient =
+        typeof code === "string" && (code.startsWith("WS_ERR_") || code === "ECONNRESET" || code === "EPIPE");
+      if (byClient) request.log.info({ code }, `websocket closed: ${error.message}`);
+      else request.log.error({ err: error }, "websocket error");
+      socket.terminate();
+    },
     // Shutdown: tell clients to come back later (1001) rather than a bare close.
     preClose(done) {
       for (const client of this.websocketServer.clients) client.close(CloseCode.goingAway, "server shutting down");

@@ -1,5 +1,6 @@
 import { type DocName, isValidSegment, parseDocName, type Role, sectionKeyOf } from "@gavel/model";
 import { type CommandParser, createClient, defineScript, RESP_TYPES } from "redis";
+import { reportingOutages } from "./redisOutages.ts";
 import type { DocLog, RevisionRecord, SessionRecord, Store, StoredUpdate, UpdateRecord } from "./Store.ts";
 
 /**
@@ -200,7 +201,7 @@ export async function openRedisStore(options: RedisStoreOptions): Promise<RedisS
     return fields.cmd === undefined ? stored : { ...stored, command: text(fields.cmd) };
   }
 
-  return {
+  return reportingOutages({
     prefix,
     async append(records: readonly UpdateRecord[]) {
       // Validate the whole batch before sending any of it.
@@ -306,7 +307,7 @@ export async function openRedisStore(options: RedisStoreOptions): Promise<RedisS
     async close() {
       if (client.isOpen) await client.close();
     },
-  };
+  });
 }
 
 /** Oldest first, ties by label (the SQLite store lists revisions the same way). */

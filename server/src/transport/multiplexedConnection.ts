@@ -14,6 +14,7 @@ import type { CommandService } from "../core/CommandService.ts";
 import type { DocSubscriber, DocumentHost, WriteOutcome } from "../core/DocumentHost.ts";
 import type { DocumentRegistry } from "../core/DocumentRegistry.ts";
 import type { SessionService } from "../core/SessionService.ts";
+import { UpdateIntake } from "../core/UpdateIntake.ts";
 import { GavelError } from "../errors.ts";
 import { toBytes } from "./bytes.ts";
 import { decodeCommandRequest, requestIdOf } from "./decodeCommand.ts";
@@ -22,7 +23,12 @@ import type { SocketGuard } from "./SocketGuard.ts";
 /** One document on a multiplexed socket. */
 type Channel =
   | { readonly state: "authenticating"; readonly queue: DocumentMessage[] }
-  | { readonly state: "open"; readonly host: DocumentHost; readonly subscriber: DocSubscriber };
+  | {
+      readonly state: "open";
+      readonly host: DocumentHost;
+      readonly subscriber: DocSubscriber;
+      readonly intake: UpdateIntake;
+    };
 
 export interface MultiplexedDeps {
   readonly registry: DocumentRegistry;
@@ -58,8 +64,14 @@ export function attachMultiplexedConnection(
       documentLost: () => guard.close(CloseCode.internalError, "document reloaded; reconnect"),
       notify: (notice) => guard.send(encodeMultiplexed.stateless(address, encodeNotice(notice))),
     };
+    // Answer only this channel: after a reset (close, then auth again under the same address)
+    // a late answer must not reach the new document's provider.
+    const intake = new UpdateIntake(host, subscriber, (outcome) => {
+      if (channels.get(address) === channel) answer(address, outcome);
+    });
+    const channel: Channel = { state: "open", host, subscriber, intake };
     host.subscribe(subscriber);
-    return { state: "open", host, subscriber };
+    return channel;
   };
 
   const authenticate = async (address: string, documentName: string, token: string): Promise<void> => {
@@ -87,9 +99,14 @@ export function attachMultiplexedConnection(
       for (const message of queue.splice(0)) safely(() => handle(address, channel, message));
     } catch (error) {
       channels.delete(address);
-      const reason = error instanceof GavelError ? `${error.code}: ${error.message}` : "permission-denied";
-      if (!(error instanceof GavelError)) deps.log(`authenticating ${documentName} failed`, error);
-      guard.send(encodeMultiplexed.permissionDenied(address, reason));
+      if (error instanceof GavelError && error.code !== "STORE_UNAVAILABLE") {
+        guard.send(encodeMultiplexed.permissionDenied(address, `${error.code}: ${error.message}`));
+        return;
+      }
+      // Not the client's fault, and not final: a permission-denied would strand a stock
+      // provider for good. Closing with 1011 makes it reconnect and sync once the store is back.
+      deps.log(`authenticating ${documentName} failed`, error);
+      guard.close(CloseCode.internalError, "the document could not be opened; reconnect");
     }
   };
 
@@ -117,13 +134,7 @@ export function attachMultiplexedConnection(
         return;
       case "syncStep2":
       case "update":
-        void host
-          .receiveUpdate(subscriber, message.update, message.type === "syncStep2")
-          // Answer only the channel that sent it: after a reset (close, then auth again under the
-          // same address) a late answer must not reach the new document's provider.
-          .then((o) => {
-            if (channels.get(address) === channel) answer(address, o);
-          });
+        channel.intake.receive(message.update, message.type);
         return;
       case "awareness":
         host.presence.receive(subscriber, message.update);
@@ -137,6 +148,7 @@ export function attachMultiplexedConnection(
         void runCommand(address, host, message.payload);
         return;
       case "close":
+        channel.intake.close();
         host.unsubscribe(subscriber);
         deps.registry.release(host);
         channels.delete(address);
@@ -183,6 +195,7 @@ export function attachMultiplexedConnection(
         return;
       }
       case "invalid":
+      case "pending": // the intake answers pending updates as invalid; never reached
         guard.close(CloseCode.invalidUpdate, outcome.reason);
         return;
       case "failed":
@@ -213,12 +226,20 @@ export function attachMultiplexedConnection(
     }
   };
 
-  /** Anything that cannot be decoded closes this connection, never the process. */
+  /**
+   * Anything that cannot be decoded closes this connection (4400), never the process. Any other
+   * failure is the server's (e.g. encoding a document): 1011, never blamed on the client.
+   */
   const safely = (run: () => void): void => {
     try {
       run();
     } catch (error) {
-      guard.close(CloseCode.malformedFrame, error instanceof MalformedFrameError ? error.message : "malformed frame");
+      if (error instanceof MalformedFrameError) {
+        guard.close(CloseCode.malformedFrame, error.message);
+        return;
+      }
+      deps.log("answering a frame failed", error);
+      guard.close(CloseCode.internalError, "internal error; reconnect");
     }
   };
 
@@ -233,6 +254,7 @@ export function attachMultiplexedConnection(
     closed = true;
     for (const channel of channels.values()) {
       if (channel.state !== "open") continue;
+      channel.intake.close();
       channel.host.unsubscribe(channel.subscriber);
       deps.registry.release(channel.host);
     }

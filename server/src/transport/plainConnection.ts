@@ -4,6 +4,8 @@ import type { WebSocket } from "ws";
 import * as Y from "yjs";
 import type { DocSubscriber, DocumentHost, WriteOutcome } from "../core/DocumentHost.ts";
 import type { DocumentRegistry } from "../core/DocumentRegistry.ts";
+import { UpdateIntake } from "../core/UpdateIntake.ts";
+import { GavelError } from "../errors.ts";
 import { toBytes } from "./bytes.ts";
 import type { SocketGuard } from "./SocketGuard.ts";
 
@@ -24,6 +26,7 @@ export function attachPlainConnection(
   log: (message: string, error?: unknown) => void,
 ): void {
   let host: DocumentHost | null = null;
+  let intake: UpdateIntake | null = null;
   let closed = false;
   const early: Uint8Array[] = [];
 
@@ -39,14 +42,14 @@ export function attachPlainConnection(
     },
   };
 
-  const handle = (h: DocumentHost, message: PlainInbound): void => {
+  const handle = (h: DocumentHost, updates: UpdateIntake, message: PlainInbound): void => {
     switch (message.type) {
       case "syncStep1":
         guard.send(encodePlain.sync({ type: "syncStep2", update: Y.encodeStateAsUpdate(h.doc, message.stateVector) }));
         return;
       case "syncStep2":
       case "update":
-        void h.receiveUpdate(subscriber, message.update, message.type === "syncStep2").then(answer);
+        updates.receive(message.update, message.type);
         return;
       case "awareness":
         h.presence.receive(subscriber, message.update);
@@ -68,6 +71,7 @@ export function attachPlainConnection(
         guard.send(encodePlain.permissionDenied(`${outcome.code}: ${outcome.reason}`));
         return;
       case "invalid":
+      case "pending": // the intake answers pending updates as invalid; never reached
         guard.close(CloseCode.invalidUpdate, outcome.reason);
         return;
       case "failed":
@@ -77,7 +81,7 @@ export function attachPlainConnection(
   };
 
   const dispatch = (data: Uint8Array): void => {
-    if (!host) {
+    if (!host || !intake) {
       if (early.length >= MAX_EARLY) {
         guard.close(CloseCode.forbidden, "too many frames before the document loaded");
         return;
@@ -86,10 +90,15 @@ export function attachPlainConnection(
       return;
     }
     try {
-      handle(host, decodePlainFrame(data));
+      handle(host, intake, decodePlainFrame(data));
     } catch (error) {
-      const reason = error instanceof MalformedFrameError ? error.message : "malformed frame";
-      guard.close(CloseCode.malformedFrame, reason);
+      if (error instanceof MalformedFrameError) {
+        guard.close(CloseCode.malformedFrame, error.message);
+        return;
+      }
+      // Not the client's fault (e.g. encoding the document failed): never blamed on it.
+      log(`answering on ${name.name} failed`, error);
+      guard.close(CloseCode.internalError, "internal error; reconnect");
     }
   };
 
@@ -102,6 +111,7 @@ export function attachPlainConnection(
   });
   ws.on("close", () => {
     closed = true;
+    intake?.close();
     if (host) {
       host.unsubscribe(subscriber);
       registry.release(host);
@@ -115,6 +125,7 @@ export function attachPlainConnection(
         return;
       }
       host = h;
+      intake = new UpdateIntake(h, subscriber, answer);
       h.subscribe(subscriber);
       guard.send(encodePlain.sync({ type: "syncStep1", stateVector: Y.encodeStateVector(h.doc) }));
       const states = h.presence.visibleTo(subscriber);
@@ -122,8 +133,13 @@ export function attachPlainConnection(
       for (const data of early.splice(0)) dispatch(data);
     },
     (error: unknown) => {
+      // A store outage is retryable: 1011 makes stock providers reconnect, and sync once it is back.
+      const outage = error instanceof GavelError && error.code === "STORE_UNAVAILABLE";
       log(`loading ${name.name} failed`, error);
-      guard.close(CloseCode.internalError, "document could not be loaded");
+      guard.close(
+        CloseCode.internalError,
+        outage ? "the store is unavailable; reconnect" : "document could not be loaded",
+      );
     },
   );
 }

@@ -1,0 +1,45 @@
+import { createClient } from "redis";
+import { afterAll, describe, expect, it } from "vitest";
+import { clauseText, plainClient, typeInto } from "./support/clients.ts";
+import { redisUrlForTests, testPrefix } from "./support/redis.ts";
+import { makeToken, waitUntil } from "./support/server.ts";
+import { spawnServer } from "./support/serverProcess.ts";
+import { tempDir } from "./support/tmp.ts";
+
+const CLAUSE = "demo/implementation/c2";
+
+/** Issue 8, bug 5: one node per Redis store until several nodes can share one. */
+describe("one owner per store", () => {
+  const prefix = testPrefix("lease");
+  afterAll(async () => {
+    const client = createClient({ url: await redisUrlForTests() });
+    await client.connect();
+    for await (const keys of client.scanIterator({ MATCH: `${prefix}*`, COUNT: 500 })) {
+      if (keys.length > 0) await client.unlink(keys);
+    }
+    await client.close();
+  });
+
+  it("a second node on the same Redis prefix exits with a clear message; the first keeps serving", async () => {
+    const env = { REDIS_URL: await redisUrlForTests(), REDIS_PREFIX: prefix, REDIS_LEASE_MS: "2000" };
+    const first = await spawnServer({ ...env, DATA_DIR: tempDir("gavel-lease-a-") });
+
+    const second = spawnServer({ ...env, DATA_DIR: tempDir("gavel-lease-b-") });
+    await expect(second).rejects.toThrow(/not starting: another Gavel node \(.+\) holds the lease/);
+    await expect(second).rejects.toThrow(/REDIS_PREFIX/);
+
+    expect(first.alive()).toBe(true);
+    const writer = plainClient(first.wsUrl, CLAUSE, await makeToken("delegate"));
+    const reader = plainClient(first.wsUrl, CLAUSE, await makeToken("observer"));
+    await waitUntil(() => writer.provider.synced && reader.provider.synced, "clients of the first node synced");
+    typeInto(writer.doc, "q1z ");
+    await waitUntil(() => clauseText(reader.doc).includes("q1z"), "the first node still serves edits");
+
+    // A node that stops releases its lease: the next one starts at once.
+    await first.kill("SIGTERM");
+    const third = await spawnServer({ ...env, DATA_DIR: tempDir("gavel-lease-c-") });
+    const again = plainClient(third.wsUrl, CLAUSE, await makeToken("observer"));
+    await waitUntil(() => again.provider.synced, "the next node serves");
+    expect(clauseText(again.doc)).toContain("q1z");
+  });
+});
