@@ -140,8 +140,10 @@ interface Honest {
 }
 
 async function honestEditors(t: TestServer): Promise<Honest> {
-  const plain = plainClient(t.wsUrl, CLAUSE, await t.token("delegate", { delegation: "AFR" }));
-  const token = await t.token("delegate", { delegation: "CEPT" });
+  // Secretariat tokens: their random brackets (by AFR) would otherwise be another writer's to
+  // keep (SPEC BO), and a stock provider has no way to reset a refused copy.
+  const plain = plainClient(t.wsUrl, CLAUSE, await t.token("secretariat", { delegation: "AFR" }));
+  const token = await t.token("secretariat", { delegation: "CEPT" });
   const socket = multiplexedSocket(t.wsUrl, token);
   const mux = attachDocument(socket, CLAUSE, token);
   await waitUntil(() => plain.provider.synced && mux.synced, "honest editors synced");
@@ -180,7 +182,9 @@ async function attach(run: Run, t: TestServer): Promise<void> {
   run.t = t;
   run.host = await t.server.registry.acquire(clauseName());
   run.peers = { plain: null, mux: null };
-  run.tokens = { delegate: await t.token("delegate", { delegation: "X" }), chair: await t.token("chair") };
+  // The writer is the secretariat: bracket ownership (SPEC BO, tested on its own) would refuse
+  // honest edits that touch the brackets damaged updates leave behind, which is not this test's point.
+  run.tokens = { delegate: await t.token("secretariat", { delegation: "X" }), chair: await t.token("chair") };
 }
 
 /** Closes (compacting every loaded document), reads the store, and starts again on the same file. */
