@@ -118,7 +118,7 @@ function Loaded({ ctx }: { readonly ctx: RoomContext }) {
 
   return (
     <div className="app" data-breakpoint={breakpoint} data-view={ctx.view}>
-      <Header ctx={ctx} latest={notices.latest} section={section} />
+      <Header ctx={ctx} latest={notices.latest} />
       <div className="layout">
         {projector ? null : <SectionNav ctx={ctx} current={section?.id ?? null} breakpoint={breakpoint} />}
         <main id="main">

@@ -1,5 +1,4 @@
 import { displayName } from "../identity.ts";
-import type { SectionIndex } from "../room/SectionIndex.ts";
 import type { RoomContext } from "./App.tsx";
 import { useStore } from "./hooks.ts";
 import type { RoomNotice } from "./Notices.tsx";
@@ -7,15 +6,7 @@ import type { RoomNotice } from "./Notices.tsx";
 const CONNECTION = { online: "Online", connecting: "Reconnecting…", offline: "Offline" } as const;
 
 /** The room's title, who you are, the connection, "saved" only once the server has stored every edit. */
-export function Header({
-  ctx,
-  latest,
-  section,
-}: {
-  readonly ctx: RoomContext;
-  readonly latest: RoomNotice | null;
-  readonly section: SectionIndex | null;
-}) {
+export function Header({ ctx, latest }: { readonly ctx: RoomContext; readonly latest: RoomNotice | null }) {
   const status = useStore(ctx.room);
   const saveText = status.saved
     ? "All changes saved"
@@ -25,7 +16,6 @@ export function Header({
   return (
     <header className="top">
       <h1>{ctx.summary.title}</h1>
-      {ctx.view === "projector" && section ? <SectionTitle section={section} /> : null}
       <span className="who">
         {displayName(ctx.identity)} · {ctx.identity.role}
       </span>
@@ -40,9 +30,4 @@ export function Header({
       </p>
     </header>
   );
-}
-
-function SectionTitle({ section }: { readonly section: SectionIndex }) {
-  const { title } = useStore(section);
-  return <p className="projector-section">{title}</p>;
 }
