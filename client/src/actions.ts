@@ -24,6 +24,8 @@ export interface ActionContext {
   readonly selection: EditorSelection;
   readonly fields: ToolFields;
   readonly takenUp: string | null;
+  /** Other sections with a clause under discussion: taking one up here ends those. */
+  readonly takenUpElsewhere: () => readonly string[];
   readonly run: (command: RoomCommand) => Promise<CommandOutcome>;
   /** Inserts a clause after `after` (null: at the start) and focuses it with its text selected. */
   readonly propose: (after: string | null) => Promise<ActionResult>;
@@ -54,6 +56,8 @@ export interface Action {
   readonly perform: (ctx: ActionContext) => Promise<ActionResult> | ActionResult;
   /** A question to confirm first (asked next to the control, never in a modal). */
   readonly confirm?: (ctx: ActionContext) => string;
+  /** The fields the action consumes: emptied once it succeeds, so they never act twice. */
+  readonly clears?: readonly (keyof ToolFields)[];
 }
 
 export const STATE_NAMES: Record<ConsensusState, string> = {
@@ -115,6 +119,7 @@ export const ACTIONS: readonly Action[] = [
     id: "bracket",
     group: "bracket",
     label: () => "Bracket",
+    clears: ["bracketNote"],
     shortcut: alt("B"),
     may: canWrite,
     unavailable: (ctx) => editing(ctx) ?? (ctx.selection.empty ? "Select the text to bracket." : null),
@@ -228,9 +233,13 @@ export const ACTIONS: readonly Action[] = [
       const clause = ctx.clause;
       if (!clause) return { ok: false, message: "Select a clause first." };
       const release = ctx.takenUp === clause.id;
-      return fromCommand(
-        ctx.run({ type: "takeUp", section: ctx.section, clause: release ? null : clause.id }),
-        release ? "No clause is under discussion." : `Clause ${clause.label} is under discussion.`,
+      // One clause is under discussion in the whole session.
+      const others = release ? [] : ctx.takenUpElsewhere();
+      return Promise.all(others.map((section) => ctx.run({ type: "takeUp", section, clause: null }))).then(() =>
+        fromCommand(
+          ctx.run({ type: "takeUp", section: ctx.section, clause: release ? null : clause.id }),
+          release ? "No clause is under discussion." : `Clause ${clause.label} is under discussion.`,
+        ),
       );
     },
   },
@@ -255,6 +264,7 @@ export const ACTIONS: readonly Action[] = [
     id: "lock",
     group: "chair",
     label: () => "Lock",
+    clears: ["lockReason"],
     shortcut: alt("L"),
     may: isChair,
     unavailable: (ctx) => (!ctx.clause ? "Select a clause first." : ctx.clause.lock ? "It is locked." : null),
@@ -272,6 +282,7 @@ export const ACTIONS: readonly Action[] = [
     id: "unlock",
     group: "chair",
     label: () => "Unlock",
+    clears: ["lockReason"],
     may: isChair,
     unavailable: (ctx) => {
       if (!ctx.clause) return "Select a clause first.";

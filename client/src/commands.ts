@@ -33,7 +33,9 @@ const REFUSALS: Record<string, string> = {
   NETWORK: "The server could not be reached.",
 };
 
-export function refusalMessage(code: string, detail?: string): string {
+export function refusalMessage(code: string, message?: string): string {
+  // The rule id ("CS3: ...") is for the audit and the API; people read the sentence.
+  const detail = message?.replace(/^[A-Z]{2}\d+: /, "");
   const known = REFUSALS[code];
   if (!known) return detail ? `Refused (${code}): ${detail}` : `Refused (${code}).`;
   return detail && detail !== known ? `${known} (${detail})` : known;

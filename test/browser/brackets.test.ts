@@ -102,20 +102,30 @@ describe("brackets as negotiators use them", () => {
     expect(withAlternative.figures.alternatives).toBe(1);
     expect(withAlternative.brackets.map((b) => b.text)).toEqual(["partnerships", "alliances"]);
 
-    // CEPT withdraws from the co-sponsored bracket: AFR keeps it. Then AFR withdraws: it is gone.
+    // CEPT withdraws from the co-sponsored bracket: AFR keeps it. Then AFR withdraws it, the last
+    // proposer: an alternative goes with its text, and the other option stays in its bracket.
     await cursorIn(cept.page, "c4", "partnerships");
     await actionButton(cept.page, "withdraw").click();
     await waitUntilAsync(
       async () => (await serverClause(t.httpUrl, chair, "glossary", "c4")).brackets[0]?.by.join() === "AFR",
       "CEPT is off the bracket",
     );
+    // AFR acts on what its screen shows: it waits to see CEPT's withdrawal, as a person would.
+    await clauseOf(afr.page, "c4").locator(".proposers", { hasText: /^AFR$/ }).first().waitFor();
     await cursorIn(afr.page, "c4", "partnerships");
     await actionButton(afr.page, "withdraw").click();
     await waitUntilAsync(
-      async () => !(await serverText(t.httpUrl, chair, "glossary", "c4")).includes("[partnerships]"),
-      "the bracket is withdrawn",
+      async () => !(await serverText(t.httpUrl, chair, "glossary", "c4")).includes("partnerships"),
+      "the alternative is withdrawn",
     );
-    expect(await serverText(t.httpUrl, chair, "glossary", "c4")).toContain("partnerships[alliances]");
+    expect(await serverText(t.httpUrl, chair, "glossary", "c4")).toContain("such as [alliances], resource");
+    // Withdrawing the remaining bracket leaves its text, no longer disputed.
+    await cursorIn(afr.page, "c4", "alliances");
+    await actionButton(afr.page, "withdraw").click();
+    await waitUntilAsync(
+      async () => (await serverText(t.httpUrl, chair, "glossary", "c4")).includes("such as alliances, resource"),
+      "the last bracket is withdrawn, its text stays",
+    );
     expect(afr.errors).toEqual([]);
     expect(cept.errors).toEqual([]);
   });
@@ -146,6 +156,11 @@ describe("brackets as negotiators use them", () => {
     await cept.page.locator("#latest-notice", { hasText: "held by AFR" }).waitFor();
     await cept.page.waitForTimeout(300);
     expect(await shownText(cept.page, "c4")).toBe(before);
+    // Bracketing words inside it would narrow it: refused, and said next to the button.
+    await selectText(cept.page, "c4", "mobilization");
+    await actionButton(cept.page, "bracket").click();
+    await cept.page.locator('.group-bracket .group-status[data-ok="false"]', { hasText: "Not sent" }).waitFor();
+    expect(await shownText(cept.page, "c4")).toBe(before);
     expect(await serverText(t.httpUrl, chair, "glossary", "c4")).toBe(before);
     expect(cept.errors).toEqual([]);
   });
@@ -166,14 +181,11 @@ describe("brackets as negotiators use them", () => {
     await afr.page.waitForTimeout(300);
     expect(await afr.page.locator("article.clause").count()).toBe(2);
 
+    // A person does not wait for the server: what is typed right after Alt+Shift+N goes into the
+    // new clause, over its placeholder, none of it into the clause the cursor was in.
+    const before = await serverText(t.httpUrl, chair, "structure-linkages", "c2");
     await afr.page.keyboard.press("Alt+Shift+N");
-    await clauseOf(afr.page, "c3").waitFor();
-    await afr.page.waitForFunction(
-      () =>
-        document.activeElement?.closest("article")?.getAttribute("data-clause") === "c3" &&
-        (window.getSelection()?.toString() ?? "").includes("Proposed text"),
-    );
-    await afr.page.keyboard.type("The Bureau shall publish the linkages", { delay: 20 });
+    await afr.page.keyboard.type("The Bureau shall publish the linkages", { delay: 40 });
     await afr.page.waitForTimeout(400);
     await afr.page.keyboard.type(" yearly.", { delay: 20 });
     await waitUntilAsync(
@@ -187,6 +199,7 @@ describe("brackets as negotiators use them", () => {
     expect(proposal.brackets[0]?.by).toEqual(["AFR"]);
     expect(proposal.number).toBe("2 bis");
     expect(await shownText(afr.page, "c3")).toBe("[The Bureau shall publish the linkages yearly.]");
+    expect(await serverText(t.httpUrl, chair, "structure-linkages", "c2")).toBe(before);
     expect(afr.errors).toEqual([]);
   });
 });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { type ApiSection, api } from "../support/api.ts";
 import { launchBrowser, openRoom, screenshot } from "../support/browser.ts";
 import { startTestServer, waitUntilAsync } from "../support/server.ts";
 import {
@@ -46,6 +47,11 @@ describe("the chair's console", () => {
       .waitFor();
     await clauseOf(afr.page, "c4").locator('.state-badge[data-state="agreed"]').waitFor();
     expect((await serverClause(t.httpUrl, chairToken, "glossary", "c4")).consensus.state).toBe("agreed");
+    // The console follows: it now says agreed, so a second click cannot send the old state.
+    await chair.page.waitForFunction(
+      () => (document.querySelector('.toolbar [data-field="state"]') as HTMLSelectElement | null)?.value === "agreed",
+    );
+    expect(await chair.page.locator('.toolbar [data-field="pending"]').count()).toBe(0);
     expect(chair.errors).toEqual([]);
     expect(afr.errors).toEqual([]);
   });
@@ -132,5 +138,61 @@ describe("the chair's console", () => {
     expect(await projector.page.locator("nav#sections").count()).toBe(0);
     await screenshot(projector.page, "projector");
     expect(projector.errors).toEqual([]);
+  });
+
+  it("the delete question is about the clause it was asked for: selecting another clause withdraws it, and Yes deletes the one named", async () => {
+    const t = await startTestServer();
+    const browser = await launchBrowser();
+    const chairToken = await t.token("chair", { name: "Chair" });
+    const chair = await openRoom(browser, t.httpUrl, chairToken, { section: "glossary" });
+    await clauseReady(chair.page, "c4");
+    await clauseOf(chair.page, "c3").locator("button.number").click();
+    await actionButton(chair.page, "delete").click();
+    await chair.page.locator(".group-clause .group-status", { hasText: "Delete clause 3?" }).waitFor();
+    await clauseOf(chair.page, "c1").locator("button.number").click();
+    expect(await chair.page.locator('[data-action="delete-confirm"]').count()).toBe(0);
+    await clauseOf(chair.page, "c4").locator("button.number").click();
+    await actionButton(chair.page, "delete").click();
+    await chair.page.locator(".group-clause .group-status", { hasText: "Delete clause 4?" }).waitFor();
+    await chair.page.locator('[data-action="delete-confirm"]').click();
+    await clauseOf(chair.page, "c4").waitFor({ state: "detached" });
+    const { body } = await api<ApiSection>(t.httpUrl, chairToken, "GET", "/api/sessions/demo/sections/glossary");
+    expect(body.clauses.map((c) => c.id)).toEqual(["c1", "c2", "c3"]);
+    // After a lock, the reason field is empty again: it cannot unlock with the lock's reason.
+    await clauseOf(chair.page, "c1").locator("button.number").click();
+    await chair.page.locator('.toolbar [data-field="reason"]').fill("parked");
+    await actionButton(chair.page, "lock").click();
+    await clauseOf(chair.page, "c1").locator(".lock-mark").waitFor();
+    expect(await chair.page.locator('.toolbar [data-field="reason"]').inputValue()).toBe("");
+    expect(await actionButton(chair.page, "unlock").getAttribute("aria-disabled")).toBe("true");
+    expect(chair.errors).toEqual([]);
+  });
+
+  it("one clause is under discussion in the whole session: taking one up in another section releases the first", async () => {
+    const t = await startTestServer();
+    const browser = await launchBrowser();
+    const chairToken = await t.token("chair", { name: "Chair" });
+    const chair = await openRoom(browser, t.httpUrl, chairToken, { section: "glossary" });
+    await clauseReady(chair.page, "c2");
+    await clauseOf(chair.page, "c2").locator("button.number").click();
+    await actionButton(chair.page, "take-up").click();
+    await clauseOf(chair.page, "c2").locator(".taken-up").waitFor();
+    await chair.page.goto(`${chair.page.url().split("#")[0]}#introduction`);
+    await clauseReady(chair.page, "c3");
+    await clauseOf(chair.page, "c3").locator("button.number").click();
+    await actionButton(chair.page, "take-up").click();
+    await clauseOf(chair.page, "c3").locator(".taken-up").waitFor();
+    const takenUp = async (section: string) =>
+      (
+        await api<{ takenUp: { clause: string } | null }>(
+          t.httpUrl,
+          chairToken,
+          "GET",
+          `/api/sessions/demo/sections/${section}`,
+        )
+      ).body.takenUp;
+    await waitUntilAsync(async () => (await takenUp("glossary")) === null, "glossary released");
+    expect((await takenUp("introduction"))?.clause).toBe("c3");
+    expect(chair.errors).toEqual([]);
   });
 });

@@ -18,7 +18,17 @@ const CHROMIUM_ARGS = [
   "--disable-sync",
 ];
 
-const SCREENSHOTS = fileURLToPath(new URL("../../docs/screenshots/", import.meta.url));
+/**
+ * Where screenshots go: test-artifacts/screenshots on every run (look at them there), and
+ * docs/screenshots, the README's images, only when `GAVEL_SCREENSHOTS=docs` (`npm run screenshots`),
+ * so an ordinary test run does not rewrite committed files.
+ */
+const SCREENSHOTS = fileURLToPath(
+  new URL(
+    process.env.GAVEL_SCREENSHOTS === "docs" ? "../../docs/screenshots/" : "../../test-artifacts/screenshots/",
+    import.meta.url,
+  ),
+);
 
 /**
  * A headless Chromium. Closed when the calling test finishes unless `keep` is set (then the
@@ -69,7 +79,7 @@ export async function openRoom(
   return { context, page, errors };
 }
 
-/** Writes docs/screenshots/<name>.png (the directory is created when missing); returns the path. */
+/** Writes <name>.png into SCREENSHOTS (the directory is created when missing); returns the path. */
 export async function screenshot(page: Page, name: string): Promise<string> {
   mkdirSync(SCREENSHOTS, { recursive: true });
   const path = join(SCREENSHOTS, `${name}.png`);

@@ -71,7 +71,8 @@ export interface ClauseEditorProps {
    * bracket. Null for any other clause.
    */
   readonly proposal: BracketAttrs | null;
-  readonly colourOf: (personId: string) => string;
+  /** A person's colour on this screen (carets), as presence and the redline show it. */
+  readonly colourOf: (person: { readonly id: string; readonly delegation: string | null }) => string;
   readonly sourceTitle: (sourceId: string) => string;
   readonly keys: ClauseKeys;
   readonly onFocus: () => void;

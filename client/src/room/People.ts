@@ -46,8 +46,8 @@ export class People extends Subscribable<readonly Person[]> {
       for (const state of index.awareness?.getStates().values() ?? []) {
         const person = personOf(state);
         if (!person || person.id === this.selfId) continue;
-        const known = byId.get(person.id);
-        if (!known || (known.section === null && person.section !== null)) byId.set(person.id, person);
+        // The index of the section someone is in tells their clause; the others only the section.
+        if (!byId.has(person.id) || person.section === index.id) byId.set(person.id, person);
       }
     }
     this.publish(
@@ -57,13 +57,18 @@ export class People extends Subscribable<readonly Person[]> {
     );
   };
 
-  /** Where this page is: told to everyone through every index's awareness. */
+  /**
+   * Where this page is. The section goes to every index (so every page can tell where someone
+   * is), the clause only to that section's index: moving between clauses updates one document.
+   */
   announce(section: string | null, clause: string | null): void {
     for (const index of this.indexes) {
       const awareness = index.awareness;
       const local = awareness?.getLocalState();
       if (!awareness || !local) continue; // silent views announce nothing
-      if (local.section !== section || local.clause !== clause) awareness.setLocalState({ ...local, section, clause });
+      const here = index.id === section ? clause : null;
+      if (local.section !== section || local.clause !== here)
+        awareness.setLocalState({ ...local, section, clause: here });
     }
   }
 

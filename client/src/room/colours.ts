@@ -24,15 +24,18 @@ function hashOf(text: string): number {
   return hash;
 }
 
-/** A delegation's colour: the same on every screen (the redline legend and exports agree). */
-export function delegationColour(code: string | null): string {
-  return code === null ? "#555555" : (PALETTE[hashOf(code) % PALETTE.length] ?? "#555555");
+/**
+ * Whose colour a person wears: their delegation's, so that on one screen a delegation has one
+ * colour in carets, presence and the redline; people without a delegation have their own.
+ */
+export function colourKey(person: { readonly id: string; readonly delegation: string | null }): string {
+  return person.delegation ? `delegation:${person.delegation}` : `person:${person.id}`;
 }
 
 /**
- * People's colours on this screen: each person keeps the colour their id hashes to unless
- * someone seen earlier has it, then takes the next free one, so the people in a room are
- * told apart (with 12 colours, hashing alone collides often in a room of five).
+ * Colours on this screen, by `colourKey`: each key keeps the colour it hashes to unless a key
+ * seen earlier has it, then takes the next free one, so delegations in a room are told apart
+ * (with 12 colours, hashing alone collides often in a room of five).
  */
 export class ColourBook {
   private readonly assigned = new Map<string, string>();

@@ -100,6 +100,13 @@ export function App({ identity, view }: { readonly identity: Identity; readonly 
   return <Loaded ctx={boot} />;
 }
 
+/** The skip link moves the focus to the section's heading without changing the address. */
+function skipToClauses(): void {
+  const heading = document.getElementById("section-title");
+  heading?.setAttribute("tabindex", "-1");
+  heading?.focus();
+}
+
 function Loaded({ ctx }: { readonly ctx: RoomContext }) {
   const breakpoint = useBreakpoint();
   const [hash, setHash] = useHash();
@@ -118,7 +125,10 @@ function Loaded({ ctx }: { readonly ctx: RoomContext }) {
 
   return (
     <div className="app" data-breakpoint={breakpoint} data-view={ctx.view}>
-      <Header ctx={ctx} latest={notices.latest} />
+      <button type="button" className="skip-link" onClick={skipToClauses}>
+        Skip to the clauses
+      </button>
+      <Header ctx={ctx} />
       <div className="layout">
         {projector ? null : <SectionNav ctx={ctx} current={section?.id ?? null} breakpoint={breakpoint} />}
         <main id="main">
@@ -129,7 +139,14 @@ function Loaded({ ctx }: { readonly ctx: RoomContext }) {
             </label>
           ) : null}
           {section ? (
-            <SectionView key={section.id} ctx={ctx} index={section} notify={notices.add} followed={followed} />
+            <SectionView
+              key={section.id}
+              ctx={ctx}
+              index={section}
+              notify={notices.add}
+              latest={notices.latest}
+              followed={followed}
+            />
           ) : (
             <p>This session has no sections.</p>
           )}

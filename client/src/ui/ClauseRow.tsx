@@ -4,6 +4,7 @@ import { STATE_NAMES } from "../actions.ts";
 import type { ClauseEditorComponent, ClauseEditorHandle, ClauseKeys, EditorSelection } from "../editor/ClauseEditor.ts";
 import { displayName, type Identity } from "../identity.ts";
 import type { ClauseBinding } from "../room/ClauseBinding.ts";
+import { colourKey } from "../room/colours.ts";
 import type { Person } from "../room/People.ts";
 import type { RoomContext } from "./App.tsx";
 import { ClauseHistory } from "./ClauseHistory.tsx";
@@ -32,9 +33,7 @@ export interface ClauseRowProps {
 export const ClauseRow = memo(function ClauseRow(props: ClauseRowProps) {
   const { ctx, entry, binding, Editor, selected } = props;
   const copy = useStore(binding);
-  const lockText = entry.lock
-    ? `Locked by ${entry.lock.name}, ${new Date(entry.lock.at).toLocaleString()}${entry.lock.reason ? ` — ${entry.lock.reason}` : ""}`
-    : null;
+  const { lock } = entry;
   return (
     <article
       className={`clause${entry.lock ? " locked" : ""}${selected ? " selected" : ""}${props.underDiscussion ? " under-discussion" : ""}`}
@@ -57,7 +56,13 @@ export const ClauseRow = memo(function ClauseRow(props: ClauseRowProps) {
           <span className="former">formerly {entry.formerNumbers.join(", ")}</span>
         ) : null}
         <StateBadge entry={entry} />
-        {lockText ? <span className="lock-mark">{lockText}</span> : null}
+        {lock ? (
+          <span className="lock-mark">
+            Locked by {lock.name}
+            <span className="when">, {when(lock.at)}</span>
+            {lock.reason ? ` — ${lock.reason}` : ""}
+          </span>
+        ) : null}
         <span className="clause-figures" data-open-brackets={String(entry.figures.openBrackets)}>
           {entry.figures.openBrackets === 0
             ? "no brackets"
@@ -66,7 +71,7 @@ export const ClauseRow = memo(function ClauseRow(props: ClauseRowProps) {
         {props.underDiscussion ? <span className="taken-up">Under discussion</span> : null}
         <span className="present">
           {props.present.map((person) => (
-            <span key={person.id} className="person" style={{ borderColor: ctx.colours.of(person.id) }}>
+            <span key={person.id} className="person" style={{ borderColor: ctx.colours.of(colourKey(person)) }}>
               {displayName(person)}
             </span>
           ))}
@@ -83,7 +88,7 @@ export const ClauseRow = memo(function ClauseRow(props: ClauseRowProps) {
         identity={ctx.identity}
         silent={ctx.silent}
         proposal={props.proposal}
-        colourOf={(id) => ctx.colours.of(id)}
+        colourOf={(person) => ctx.colours.of(colourKey(person))}
         sourceTitle={ctx.sourceTitle}
         keys={props.keys}
         onFocus={() => props.onSelect(entry.id)}
@@ -92,7 +97,21 @@ export const ClauseRow = memo(function ClauseRow(props: ClauseRowProps) {
       />
     </article>
   );
-});
+}, sameRow);
+
+/** Index entries are new objects on every index change: compare them by value. */
+function sameRow(a: ClauseRowProps, b: ClauseRowProps): boolean {
+  for (const key of Object.keys(a) as (keyof ClauseRowProps)[]) {
+    if (key === "entry" || key === "proposal") continue;
+    if (a[key] !== b[key]) return false;
+  }
+  return (
+    JSON.stringify(a.entry) === JSON.stringify(b.entry) && JSON.stringify(a.proposal) === JSON.stringify(b.proposal)
+  );
+}
+
+const TIME = new Intl.DateTimeFormat(undefined, { dateStyle: "short", timeStyle: "short" });
+const when = (iso: string) => TIME.format(new Date(iso));
 
 function StateBadge({ entry }: { readonly entry: IndexedClause }) {
   const { consensus } = entry;

@@ -1,5 +1,5 @@
 import { BRACKET_REASONS, type BracketReason, CONSENSUS_STATES, type ConsensusState } from "@gavel/model";
-import { type Ref, useState } from "react";
+import { type ReactNode, type Ref, useEffect, useState } from "react";
 import {
   type Action,
   type ActionContext,
@@ -17,8 +17,11 @@ export interface ToolbarProps {
   readonly ctx: ActionContext;
   readonly setFields: (change: Partial<ToolFields>) => void;
   readonly status: GroupStatus;
-  readonly perform: (action: Action) => void;
-  readonly toolbarRef: Ref<HTMLDivElement>;
+  /** Runs an action on the selected clause, or on `clause` when given (a question asked about it). */
+  readonly perform: (action: Action, clause?: string) => void;
+  /** Escape in the toolbar: back to the clause it acts on. */
+  readonly back: () => void;
+  readonly toolbarRef: Ref<HTMLFieldSetElement>;
 }
 
 /**
@@ -26,95 +29,104 @@ export interface ToolbarProps {
  * the chair and the secretariat, state and locks for the chair. Each group shows its last
  * result beside its controls, never on top of them.
  */
-export function ClauseToolbar({ ctx, setFields, status, perform, toolbarRef }: ToolbarProps) {
+export function ClauseToolbar({ ctx, setFields, status, perform, back, toolbarRef }: ToolbarProps) {
   const { identity, fields } = ctx;
-  const target = ctx.clause ? `Clause ${ctx.clause.label}` : "No clause selected";
+  const target = ctx.clause ? `clause ${ctx.clause.label}` : "no clause selected";
   return (
-    <div className="toolbar" role="toolbar" aria-label={`Tools for ${target}`} ref={toolbarRef}>
-      <p className="toolbar-target" aria-live="polite">
-        {ctx.clause ? `Clause ${ctx.clause.label}` : "Click a clause to act on it"}
-      </p>
+    <fieldset
+      className="toolbar"
+      ref={toolbarRef}
+      onKeyDown={(event) => {
+        // Escape leaves the toolbar for the clause it acts on.
+        if (event.key !== "Escape") return;
+        event.preventDefault();
+        back();
+      }}
+    >
+      <legend className="visually-hidden">Tools for {target}</legend>
+      <p className="toolbar-target">{ctx.clause ? `Clause ${ctx.clause.label}` : "Click a clause to act on it"}</p>
       <Group ctx={ctx} group="bracket" label="Brackets" status={status.bracket} perform={perform}>
         {canRestructure(identity) ? (
-          <label>
-            For{" "}
-            <input
-              name="by"
-              value={fields.bracketBy}
-              size={9}
-              placeholder="AFR, CEPT"
-              onChange={(e) => setFields({ bracketBy: e.target.value })}
-            />
-          </label>
-        ) : null}
-        <label>
-          Reason{" "}
-          <select
-            name="reason"
-            value={fields.bracketReason}
-            onChange={(e) => setFields({ bracketReason: e.target.value as BracketReason })}
-          >
-            {BRACKET_REASONS.map((reason) => (
-              <option key={reason} value={reason}>
-                {reason.replace(/_/g, " ")}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Note{" "}
           <input
-            name="note"
-            value={fields.bracketNote}
-            size={12}
-            maxLength={200}
-            placeholder="optional"
-            onChange={(e) => setFields({ bracketNote: e.target.value })}
+            name="by"
+            aria-label="For the delegations"
+            title="For the delegations (comma-separated)"
+            value={fields.bracketBy}
+            size={8}
+            placeholder="for AFR, CEPT"
+            onChange={(e) => setFields({ bracketBy: e.target.value })}
           />
-        </label>
+        ) : null}
+        <select
+          name="reason"
+          aria-label="Reason of the bracket"
+          title="Reason of the bracket"
+          value={fields.bracketReason}
+          onChange={(e) => setFields({ bracketReason: e.target.value as BracketReason })}
+        >
+          {BRACKET_REASONS.map((reason) => (
+            <option key={reason} value={reason}>
+              {reason.replace(/_/g, " ")}
+            </option>
+          ))}
+        </select>
+        <input
+          name="note"
+          aria-label="Note (optional)"
+          title="A short note kept with the bracket (optional)"
+          value={fields.bracketNote}
+          size={9}
+          maxLength={200}
+          placeholder="note"
+          onChange={(e) => setFields({ bracketNote: e.target.value })}
+        />
       </Group>
       <Group ctx={ctx} group="clause" label="Clause" status={status.clause} perform={perform} />
       <Group ctx={ctx} group="chair" label="Chair" status={status.chair} perform={perform}>
-        <label>
-          State{" "}
-          <select
-            data-field="state"
-            value={fields.state}
-            onChange={(e) => setFields({ state: e.target.value as ConsensusState })}
-          >
-            {CONSENSUS_STATES.map((state) => (
-              <option key={state} value={state}>
-                {STATE_NAMES[state]}
-              </option>
-            ))}
-          </select>
-        </label>
+        <select
+          data-field="state"
+          aria-label="Consensus state"
+          title="Consensus state"
+          value={fields.state}
+          onChange={(e) => setFields({ state: e.target.value as ConsensusState })}
+        >
+          {CONSENSUS_STATES.map((state) => (
+            <option key={state} value={state}>
+              {STATE_NAMES[state]}
+            </option>
+          ))}
+        </select>
         {fields.state === "agreed_ad_ref" ? (
-          <label>
-            To confirm{" "}
-            <input
-              data-field="pending"
-              value={fields.pending}
-              size={10}
-              placeholder="ARB, RCC"
-              onChange={(e) => setFields({ pending: e.target.value })}
-            />
-          </label>
-        ) : null}
-        <label>
-          Lock reason{" "}
           <input
-            data-field="reason"
-            value={fields.lockReason}
-            size={12}
-            maxLength={500}
-            placeholder="agreed in plenary"
-            onChange={(e) => setFields({ lockReason: e.target.value })}
+            data-field="pending"
+            aria-label="Delegations to confirm"
+            title="Delegations that must confirm (comma-separated)"
+            value={fields.pending}
+            size={8}
+            placeholder="to confirm"
+            onChange={(e) => setFields({ pending: e.target.value })}
           />
-        </label>
+        ) : null}
+        <input
+          data-field="reason"
+          aria-label="Reason to lock or unlock"
+          title="Reason to lock (needed unless agreed) or to unlock (always needed)"
+          value={fields.lockReason}
+          size={10}
+          maxLength={500}
+          placeholder="reason"
+          onChange={(e) => setFields({ lockReason: e.target.value })}
+        />
       </Group>
-    </div>
+    </fieldset>
   );
+}
+
+/** A question asked about one clause: the answer acts on that clause, whatever is selected later. */
+interface Question {
+  readonly action: Action;
+  readonly clause: string;
+  readonly text: string;
 }
 
 function Group({
@@ -129,11 +141,16 @@ function Group({
   readonly group: ActionGroup;
   readonly label: string;
   readonly status: (ActionResult & { readonly id: number }) | undefined;
-  readonly perform: (action: Action) => void;
-  readonly children?: React.ReactNode;
+  readonly perform: (action: Action, clause?: string) => void;
+  readonly children?: ReactNode;
 }) {
   const actions = actionsFor(ctx.identity, group);
-  const [asking, setAsking] = useState<Action | null>(null);
+  const [asking, setAsking] = useState<Question | null>(null);
+  const selected = ctx.clause?.id ?? null;
+  // Selecting another clause withdraws the question: it was about the clause selected before.
+  useEffect(() => {
+    setAsking((question) => (question && question.clause !== selected ? null : question));
+  }, [selected]);
   if (actions.length === 0) return null;
   const statusId = `status-${group}`;
   return (
@@ -150,12 +167,13 @@ function Group({
             aria-disabled={why !== null}
             aria-describedby={statusId}
             title={why ?? (action.shortcut ? `${action.label(ctx)} (${action.shortcut.label})` : undefined)}
-            aria-keyshortcuts={action.shortcut?.label.replace(/\+/g, "+")}
+            aria-keyshortcuts={action.shortcut?.label}
             onMouseDown={(e) => e.preventDefault() /* keep the clause's selection and focus */}
             onClick={() => {
               // An unavailable action still answers, with why, next to its group.
-              if (why === null && action.confirm) setAsking(action);
-              else perform(action);
+              if (why === null && action.confirm && selected !== null) {
+                setAsking({ action, clause: selected, text: action.confirm(ctx) });
+              } else perform(action);
             }}
           >
             {action.label(ctx)}
@@ -165,16 +183,16 @@ function Group({
       <output id={statusId} className="group-status" data-ok={status ? String(status.ok) : undefined}>
         {asking ? (
           <>
-            {asking.confirm?.(ctx)}{" "}
+            {asking.text}{" "}
             <button
               type="button"
-              data-action={`${asking.id}-confirm`}
+              data-action={`${asking.action.id}-confirm`}
               onClick={() => {
                 setAsking(null);
-                perform(asking);
+                perform(asking.action, asking.clause);
               }}
             >
-              Yes, {asking.label(ctx).toLowerCase()}
+              Yes, {asking.action.label(ctx).toLowerCase()}
             </button>{" "}
             <button type="button" onClick={() => setAsking(null)}>
               Keep it

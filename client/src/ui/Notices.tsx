@@ -8,19 +8,25 @@ export interface RoomNotice {
 
 const KEEP = 20;
 const LATEST_FOR_MS = 10_000;
+const REPEAT_MS = 5000;
 
 /**
- * Notices of the room (locks, refusals). The latest stands in the header for a few seconds, in
- * a line of its own that never covers a control; the aside keeps the last ones.
+ * Notices of the room (locks, refusals). The latest stands in the room bar (sticky above the
+ * clauses) for a few seconds, in a line of its own that never covers a control; the aside keeps
+ * the last ones.
  */
 export function useNotices() {
   const [all, setAll] = useState<readonly RoomNotice[]>([]);
   const [latest, setLatest] = useState<RoomNotice | null>(null);
   const counter = useRef(0);
   const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
+  const last = useRef<RoomNotice | null>(null);
   const add = useCallback((message: string) => {
+    // The same notice again (a refused keystroke after another) says nothing new.
+    if (last.current && last.current.message === message && Date.now() - last.current.at.getTime() < REPEAT_MS) return;
     counter.current += 1;
     const notice = { id: counter.current, message, at: new Date() };
+    last.current = notice;
     setAll((old) => [notice, ...old].slice(0, KEEP));
     setLatest(notice);
     if (timer.current) clearTimeout(timer.current);

@@ -1,5 +1,5 @@
 import { useEffect, useState } from "react";
-import { delegationColour } from "../room/colours.ts";
+import { colourKey } from "../room/colours.ts";
 import type { RoomContext } from "./App.tsx";
 
 interface Segment {
@@ -21,6 +21,13 @@ interface Redline {
   readonly to: string;
   readonly clauses: readonly RedlineClause[];
 }
+
+/** A change in the colour its delegation wears on this screen (carets, presence): one colour per delegation. */
+function colourOfAuthor(ctx: RoomContext, who: string): string {
+  return ctx.colours.of(colourKey({ id: `author:${who}`, delegation: who || null }));
+}
+
+const REFRESH_MS = 3000;
 
 function whoOf(segment: Segment): string {
   if (!segment.by) return "";
@@ -46,6 +53,13 @@ export function RedlineView({
 }) {
   const [redline, setRedline] = useState<Redline | string | null>(null);
   const [tick, setTick] = useState(0);
+  // Typing changes no index: re-read now and then while the view is open.
+  useEffect(() => {
+    const timer = setInterval(() => {
+      if (document.visibilityState === "visible") setTick((n) => n + 1);
+    }, REFRESH_MS);
+    return () => clearInterval(timer);
+  }, []);
   // `version` and `tick` are not read: a change of either is what asks for a fresh redline.
   // biome-ignore lint/correctness/useExhaustiveDependencies: see above
   useEffect(() => {
@@ -76,7 +90,7 @@ export function RedlineView({
       {delegations.length > 0 ? (
         <p className="legend">
           {delegations.map((code) => (
-            <span key={code} className="legend-item" style={{ borderColor: delegationColour(code) }}>
+            <span key={code} className="legend-item" style={{ borderColor: colourOfAuthor(ctx, code) }}>
               {code}
             </span>
           ))}
@@ -96,7 +110,7 @@ export function RedlineView({
                 const key = `${i}:${segment.kind}`;
                 if (segment.kind === "same") return <span key={key}>{segment.text}</span>;
                 const who = whoOf(segment);
-                const style = { color: delegationColour(segment.by?.delegation ?? null) };
+                const style = { color: colourOfAuthor(ctx, who) };
                 const title = `${segment.kind === "inserted" ? "Inserted" : "Deleted"} by ${segment.by?.name ?? "unknown"}${who ? ` (${who})` : ""}`;
                 return segment.kind === "inserted" ? (
                   <ins key={key} style={style} title={title} data-by={who}>

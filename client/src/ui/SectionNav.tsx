@@ -24,7 +24,7 @@ export function SectionNav({
   const currentTitle = ctx.indexes.find((i) => i.id === current)?.getSnapshot().title ?? "";
   return (
     <nav id="sections" className="sections-nav" aria-label="Sections">
-      {breakpoint === "phone" ? (
+      {breakpoint !== "desktop" ? (
         <details>
           <summary>Sections{currentTitle ? `: ${currentTitle}` : ""}</summary>
           {links}

@@ -62,7 +62,7 @@ export function SectionTools({
   const [result, setResult] = useState<{ ok: boolean; message: string } | null>(null);
   const base = `/api/sessions/${ctx.identity.session}`;
   const restructure = canRestructure(ctx.identity) && !ctx.silent;
-  const nextLabel = `Rev.${revisions.length + 1}`;
+  const nextLabel = `Rev.${Math.max(0, ...revisions.map((r) => Number(/^Rev\.(\d+)$/.exec(r.label)?.[1] ?? 0))) + 1}`;
 
   const renumber = () =>
     void ctx
@@ -151,7 +151,7 @@ export function SectionTools({
           value={redlineFrom ?? ""}
           onChange={(e) => setRedlineFrom(e.target.value || null)}
         >
-          <option value="">{revisions.length === 0 ? "no revision yet" : "hide"}</option>
+          <option value="">{revisions.length === 0 ? "no revision yet" : "—"}</option>
           {revisions.map((r) => (
             <option key={r.label} value={r.label}>
               {r.label}

@@ -1,12 +1,7 @@
 import type { BracketAttrs, IndexedClause } from "@gavel/model";
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import type { ActionContext } from "../actions.ts";
-import {
-  type ClauseEditorHandle,
-  type ClauseKeys,
-  type EditorSelection,
-  NO_SELECTION,
-} from "../editor/ClauseEditor.ts";
+import { type ClauseKeys, type EditorSelection, NO_SELECTION } from "../editor/ClauseEditor.ts";
 import { TiptapClauseEditor } from "../editor/tiptap/TiptapClauseEditor.tsx";
 import { canWrite, type Identity } from "../identity.ts";
 import type { SectionIndex } from "../room/SectionIndex.ts";
@@ -15,9 +10,12 @@ import { ClauseList } from "./ClauseList.tsx";
 import { ClauseRow } from "./ClauseRow.tsx";
 import { ClauseToolbar } from "./ClauseToolbar.tsx";
 import { useStore } from "./hooks.ts";
+import type { RoomNotice } from "./Notices.tsx";
 import { RedlineView } from "./RedlineView.tsx";
+import { RoomBar } from "./RoomBar.tsx";
 import { SectionTools } from "./SectionTools.tsx";
 import { useClauseBindings } from "./useClauseBindings.ts";
+import { useClauseFocus, usePerClause } from "./useClauseFocus.ts";
 import type { Followed } from "./useFollowTakenUp.ts";
 import { useSectionActions } from "./useSectionActions.ts";
 
@@ -28,31 +26,18 @@ function proposalOf(identity: Identity, entry: IndexedClause): BracketAttrs | nu
   return { id: `b-${entry.id}`, by: [identity.delegation], reason: "substantive", group: null };
 }
 
-/** Stable per-clause callbacks, so that a row re-renders only when its own data changes. */
-function usePerClause<T>(make: (clause: string) => T): (clause: string) => T {
-  const cache = useRef(new Map<string, T>());
-  const maker = useRef(make);
-  maker.current = make;
-  return useCallback((clause: string) => {
-    let value = cache.current.get(clause);
-    if (value === undefined) {
-      value = maker.current(clause);
-      cache.current.set(clause, value);
-    }
-    return value;
-  }, []);
-}
-
 /** The open section: its tools, the toolbar for the selected clause, one editor per clause. */
 export function SectionView({
   ctx,
   index,
   notify,
+  latest,
   followed,
 }: {
   readonly ctx: RoomContext;
   readonly index: SectionIndex;
   readonly notify: (message: string) => void;
+  readonly latest: RoomNotice | null;
   readonly followed: Followed | null;
 }) {
   const snapshot = useStore(index);
@@ -61,35 +46,36 @@ export function SectionView({
   const [selected, setSelected] = useState<string | null>(null);
   const [selection, setSelection] = useState<EditorSelection>(NO_SELECTION);
   const [redlineFrom, setRedlineFrom] = useState<string | null>(null);
-  const handles = useRef(new Map<string, ClauseEditorHandle>());
-  const toolbarRef = useRef<HTMLDivElement>(null);
-  const bindingOf = useClauseBindings(ctx.room, ctx.identity.session, index.id, clauses, ctx.silent, notify);
+  const toolbarRef = useRef<HTMLFieldSetElement>(null);
+  const focusRef = useRef<ReturnType<typeof useClauseFocus> | null>(null);
+  const bindingOf = useClauseBindings(
+    ctx.room,
+    ctx.identity.session,
+    index.id,
+    clauses,
+    ctx.silent,
+    notify,
+    (id, label) => {
+      if (focusRef.current?.lastFocused.current === id) notify(`Clause ${label}, where you were writing, was deleted.`);
+      setSelected((old) => (old === id ? null : old));
+    },
+  );
+  const focus = useClauseFocus(bindingOf);
+  focusRef.current = focus;
+  const { handles } = focus;
   const clause = clauses.find((c) => c.id === selected) ?? null;
   const takenUp = snapshot.takenUp?.clause ?? null;
   const editableOf = (entry: IndexedClause) => canWrite(ctx.identity) && !ctx.silent && entry.lock === null;
 
   useEffect(() => ctx.people.announce(index.id, selected), [ctx.people, index.id, selected]);
 
-  // Newly proposed clauses get the focus, with their placeholder selected to be typed over.
-  const focusNext = useRef<string | null>(null);
-  const selectWhenSynced = (id: string, handle: ClauseEditorHandle) => {
-    const { provider } = bindingOf(id).getSnapshot();
-    const ready = () => {
-      provider.off("synced", ready);
-      requestAnimationFrame(() => handle.selectAll());
-    };
-    if (provider.isSynced) ready();
-    else provider.on("synced", ready);
-  };
   const propose = async (after: string | null) => {
     const text = ctx.identity.role === "delegate" ? "Proposed text" : "New clause";
+    // What is typed from now on goes into the new clause, once it exists.
+    focus.holdKeystrokes();
     const outcome = await ctx.run({ type: "insertClause", section: index.id, after, text });
+    focus.expect(outcome.ok ? (outcome.clause?.id ?? null) : null);
     if (!outcome.ok) return { ok: false as const, message: outcome.message };
-    const id = outcome.clause?.id ?? null;
-    // The index may have brought the clause before the command's answer: its editor may exist.
-    const handle = id === null ? undefined : handles.current.get(id);
-    if (id !== null && handle) selectWhenSynced(id, handle);
-    else focusNext.current = id;
     return { ok: true as const, message: "Type the new clause over its placeholder." };
   };
 
@@ -102,6 +88,8 @@ export function SectionView({
     editable: clause ? editableOf(clause) : false,
     selection: clause?.id === selected ? selection : NO_SELECTION,
     takenUp,
+    takenUpElsewhere: () =>
+      ctx.indexes.filter((other) => other.id !== index.id && other.getSnapshot().takenUp).map((other) => other.id),
     run: ctx.run,
     propose,
   };
@@ -110,18 +98,26 @@ export function SectionView({
 
   const selectedRef = useRef(selected);
   selectedRef.current = selected;
-  const select = useCallback((id: string) => {
-    if (selectedRef.current === id) return;
-    setSelection(handles.current.get(id)?.selection() ?? NO_SELECTION);
-    setSelected(id);
-  }, []);
-  // The fields follow the selected clause when another one is selected, never on focus changes.
+  const select = useCallback(
+    (id: string) => {
+      if (selectedRef.current === id) return;
+      setSelection(handles.current.get(id)?.selection() ?? NO_SELECTION);
+      setSelected(id);
+    },
+    [handles],
+  );
+  // The fields follow the selected clause, and its consensus when that changes on another screen.
   const clauseId = clause?.id ?? null;
+  const consensusKey = clause ? JSON.stringify(clause.consensus) : "";
   const current = useRef(clause);
   current.current = clause;
+  const shownFor = useRef<string | null>(null);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: consensusKey is what asks for a reset
   useEffect(() => {
-    if (clauseId !== null) resetFor(current.current);
-  }, [clauseId, resetFor]);
+    if (clauseId === null) return;
+    resetFor(current.current, shownFor.current !== clauseId);
+    shownFor.current = clauseId;
+  }, [clauseId, consensusKey, resetFor]);
 
   const order = useRef<readonly IndexedClause[]>(clauses);
   order.current = clauses;
@@ -131,23 +127,13 @@ export function SectionView({
     const target = list[at + delta];
     if (target) handles.current.get(target.id)?.focus(delta < 0 ? "end" : "start");
   };
+  const toTools = () =>
+    toolbarRef.current?.querySelector<HTMLElement>("button[aria-disabled='false'], input, select")?.focus();
   const keysOf = usePerClause<ClauseKeys>((id) => ({
     previous: () => focusNeighbour(id, -1),
     next: () => focusNeighbour(id, 1),
-    tools: () =>
-      toolbarRef.current?.querySelector<HTMLElement>("button[aria-disabled='false'], input, select")?.focus(),
+    tools: toTools,
   }));
-  const refOf = usePerClause((id) => (handle: ClauseEditorHandle | null) => {
-    if (!handle) {
-      handles.current.delete(id);
-      return;
-    }
-    handles.current.set(id, handle);
-    if (focusNext.current === id) {
-      focusNext.current = null;
-      selectWhenSynced(id, handle);
-    }
-  });
   const onSelection = useCallback((id: string, next: EditorSelection) => {
     setSelected(id);
     setSelection(next);
@@ -177,7 +163,6 @@ export function SectionView({
     return map;
   }, [people, index.id]);
   const none = useMemo(() => [], []);
-  const taken = clauses.find((c) => c.id === takenUp);
 
   return (
     <section className="section-view" aria-labelledby="section-title">
@@ -185,14 +170,18 @@ export function SectionView({
       {ctx.view === "projector" ? null : (
         <SectionTools ctx={ctx} section={index.id} redlineFrom={redlineFrom} setRedlineFrom={setRedlineFrom} />
       )}
-      {taken ? (
-        <p className="discussion-banner">
-          Under discussion: clause <strong>{taken.label}</strong>
-        </p>
-      ) : null}
-      {ctx.silent ? null : (
-        <ClauseToolbar ctx={fullCtx} setFields={setFields} status={status} perform={perform} toolbarRef={toolbarRef} />
-      )}
+      <RoomBar ctx={ctx} clauses={clauses} takenUp={takenUp} latest={latest} onConfirm={onConfirm}>
+        {ctx.silent ? null : (
+          <ClauseToolbar
+            ctx={fullCtx}
+            setFields={setFields}
+            status={status}
+            perform={perform}
+            back={() => clause && handles.current.get(clause.id)?.focus("keep")}
+            toolbarRef={toolbarRef}
+          />
+        )}
+      </RoomBar>
       {redlineFrom ? <RedlineView ctx={ctx} section={index.id} from={redlineFrom} version={snapshot} /> : null}
       {snapshot.synced && clauses.length === 0 ? <p>This section has no clauses yet.</p> : null}
       <ClauseList
@@ -205,7 +194,7 @@ export function SectionView({
             entry={entry}
             binding={bindingOf(entry.id)}
             Editor={TiptapClauseEditor}
-            editorRef={refOf(entry.id)}
+            editorRef={focus.refOf(entry.id)}
             editable={editableOf(entry)}
             selected={entry.id === selected}
             underDiscussion={entry.id === takenUp}

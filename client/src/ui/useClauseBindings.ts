@@ -28,6 +28,8 @@ export function useClauseBindings(
   clauses: readonly IndexedClause[],
   silent: boolean,
   notify: (message: string) => void,
+  /** A clause left the index (deleted): its binding is gone. */
+  onRemoved: (clause: string, label: string) => void,
 ): (clause: string) => ClauseBinding {
   const bindings = useRef(new Map<string, ClauseBinding>());
   const labels = useRef(new Map<string, string>());
@@ -47,6 +49,8 @@ export function useClauseBindings(
     return binding;
   };
 
+  const removed = useRef(onRemoved);
+  removed.current = onRemoved;
   const ids = clauses.map((c) => c.id).join("\n");
   useEffect(() => {
     const keep = new Set(ids.split("\n"));
@@ -54,6 +58,7 @@ export function useClauseBindings(
       if (keep.has(id)) continue;
       binding.destroy();
       bindings.current.delete(id);
+      removed.current(id, labels.current.get(id) ?? id);
     }
   }, [ids]);
 

@@ -1,7 +1,17 @@
 import type { IndexedClause } from "@gavel/model";
 import { useCallback, useEffect, useRef, useState } from "react";
-import { type Action, type ActionContext, actionForKey, type ToolFields } from "../actions.ts";
+import {
+  type Action,
+  type ActionContext,
+  type ActionGroup,
+  type ActionResult,
+  actionForKey,
+  type ToolFields,
+} from "../actions.ts";
 import type { GroupStatus } from "./ClauseToolbar.tsx";
+
+/** How long a result stays next to its group. */
+const STATUS_MS = 8000;
 
 function initialFields(delegation: string | null): ToolFields {
   return {
@@ -27,34 +37,55 @@ export function useSectionActions(ctx: Omit<ActionContext, "fields">, notify: (m
 
   const setFields = useCallback((change: Partial<ToolFields>) => setFieldState((old) => ({ ...old, ...change })), []);
 
-  /** A newly selected clause: the state and pending fields show what it has now. */
-  const resetFor = useCallback((clause: IndexedClause | null) => {
+  /**
+   * The state fields show what the clause has now: when another clause is selected, and when its
+   * consensus changes (a confirmation, another chair's screen), so a click never sends a stale state.
+   */
+  const resetFor = useCallback((clause: IndexedClause | null, newClause: boolean) => {
     if (!clause) return;
     const { consensus } = clause;
     setFieldState((old) => ({
       ...old,
       state: consensus.state,
       pending: consensus.state === "agreed_ad_ref" ? consensus.pending.join(", ") : "",
-      bracketNote: "",
+      ...(newClause ? { bracketNote: "", lockReason: "" } : {}),
     }));
   }, []);
 
+  const timers = useRef(new Map<ActionGroup, ReturnType<typeof setTimeout>>());
+  const show = useCallback((group: ActionGroup, result: ActionResult) => {
+    counter.current += 1;
+    const id = counter.current;
+    setStatus((old) => ({ ...old, [group]: { ...result, id } }));
+    // A result stays long enough to be read, then gives its line back to the toolbar.
+    const timer = timers.current.get(group);
+    if (timer) clearTimeout(timer);
+    timers.current.set(
+      group,
+      setTimeout(() => setStatus((old) => (old[group]?.id === id ? { ...old, [group]: undefined } : old)), STATUS_MS),
+    );
+  }, []);
+
   const perform = useCallback(
-    (action: Action) => {
-      const run = latest.current;
+    (action: Action, clause?: string) => {
+      const base = latest.current;
+      const run = clause === undefined ? base : { ...base, clause: base.clauses.find((c) => c.id === clause) ?? null };
       const why = action.unavailable(run);
-      counter.current += 1;
-      const id = counter.current;
       if (why !== null) {
-        setStatus((old) => ({ ...old, [action.group]: { ok: false, message: why, id } }));
+        show(action.group, { ok: false, message: why });
         return;
       }
       Promise.resolve(action.perform(run)).then(
-        (result) => setStatus((old) => ({ ...old, [action.group]: { ...result, id } })),
+        (result) => {
+          show(action.group, result);
+          if (result.ok && action.clears) {
+            setFieldState((old) => ({ ...old, ...Object.fromEntries((action.clears ?? []).map((f) => [f, ""])) }));
+          }
+        },
         (error: unknown) => notify(`${action.label(run)} failed: ${String(error)}`),
       );
     },
-    [notify],
+    [notify, show],
   );
 
   useEffect(() => {

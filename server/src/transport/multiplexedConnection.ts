@@ -56,7 +56,7 @@ export function attachMultiplexedConnection(
   const channels = new Map<string, Channel>();
   let closed = false;
 
-  const open = (address: string, host: DocumentHost): Channel => {
+  const open = (address: string, host: DocumentHost): Extract<Channel, { state: "open" }> => {
     const subscriber: DocSubscriber = {
       actor,
       sendUpdate: (update) => guard.send(encodeMultiplexed.sync(address, { type: "update", update })),
@@ -69,7 +69,7 @@ export function attachMultiplexedConnection(
     const intake = new UpdateIntake(host, subscriber, (outcome) => {
       if (channels.get(address) === channel) answer(address, outcome);
     });
-    const channel: Channel = { state: "open", host, subscriber, intake };
+    const channel: Extract<Channel, { state: "open" }> = { state: "open", host, subscriber, intake };
     host.subscribe(subscriber);
     return channel;
   };
@@ -96,6 +96,10 @@ export function attachMultiplexedConnection(
       guard.send(encodeMultiplexed.authenticated(address, writable ? "read-write" : "readonly"));
       const channel = open(address, host);
       channels.set(address, channel);
+      // Who is here already, as the plain endpoint tells on open: the stock provider does not ask
+      // (QueryAwareness), so without this a newcomer sees nobody until each one's next update.
+      const present = host.presence.visibleTo(channel.subscriber);
+      if (present) guard.send(encodeMultiplexed.awareness(address, present));
       for (const message of queue.splice(0)) safely(() => handle(address, channel, message));
     } catch (error) {
       channels.delete(address);

@@ -8,9 +8,17 @@ import type { ClauseEditorHandle, ClauseEditorProps } from "../ClauseEditor.ts";
 import { bracketCommands } from "./bracketCommands.ts";
 import { selectionOf } from "./brackets.ts";
 import { clauseDecorations } from "./decorations.ts";
-import { clauseGuards } from "./guards.ts";
+import { clauseGuards, type RefusalBox } from "./guards.ts";
 import { clauseKeys } from "./keys.ts";
 import { baseExtensions } from "./marks.ts";
+
+/** Who a caret belongs to, as the server stamped it into the awareness state (untrusted shape). */
+function personOf(user: Record<string, unknown>): { id: string; delegation: string | null } {
+  return {
+    id: typeof user.id === "string" ? user.id : String(user.clientId ?? ""),
+    delegation: typeof user.delegation === "string" ? user.delegation : null,
+  };
+}
 
 function caret(colour: string, name: string): HTMLElement {
   const cursor = document.createElement("span");
@@ -34,6 +42,7 @@ export function TiptapClauseEditor(props: ClauseEditorProps) {
   // Callbacks and changing values are read through a ref: the editor is built once.
   const latest = useRef(props);
   latest.current = props;
+  const refusals = useRef<RefusalBox>({ last: null });
   const { copy, identity, silent } = props;
 
   const editor = useEditor(
@@ -48,16 +57,18 @@ export function TiptapClauseEditor(props: ClauseEditorProps) {
           : [
               CollaborationCaret.configure({
                 provider: copy.provider,
-                user: { name: identity.name, color: props.colourOf(identity.sub) },
+                user: {
+                  name: identity.name,
+                  color: props.colourOf({ id: identity.sub, delegation: identity.delegation }),
+                },
                 render: (user: Record<string, unknown>) => {
-                  const id = typeof user.id === "string" ? user.id : String(user.clientId ?? "");
                   const name = typeof user.name === "string" ? user.name : "someone";
-                  return caret(latest.current.colourOf(id), name);
+                  return caret(latest.current.colourOf(personOf(user)), name);
                 },
-                selectionRender: (user: Record<string, unknown>) => {
-                  const id = typeof user.id === "string" ? user.id : String(user.clientId ?? "");
-                  return { style: `background-color: ${latest.current.colourOf(id)}33`, class: "remote-selection" };
-                },
+                selectionRender: (user: Record<string, unknown>) => ({
+                  style: `background-color: ${latest.current.colourOf(personOf(user))}33`,
+                  class: "remote-selection",
+                }),
               }),
             ]),
         clauseDecorations((id) => latest.current.sourceTitle(id)),
@@ -66,6 +77,7 @@ export function TiptapClauseEditor(props: ClauseEditorProps) {
           identity,
           proposal: () => latest.current.proposal,
           onRefused: (message) => latest.current.onRefused(message),
+          refusals: refusals.current,
         }),
       ],
       editorProps: {
@@ -97,13 +109,13 @@ export function TiptapClauseEditor(props: ClauseEditorProps) {
     editor.view.dom.setAttribute("aria-label", props.label);
   }, [editor, props.label]);
 
-  useImperativeHandle(props.ref, () => handleOf(editor), [editor]);
+  useImperativeHandle(props.ref, () => handleOf(editor, refusals.current), [editor]);
 
   return <EditorContent editor={editor} className="clause-editor" />;
 }
 
-function handleOf(editor: Editor): ClauseEditorHandle {
-  const commands = bracketCommands(editor);
+function handleOf(editor: Editor, refusals: RefusalBox): ClauseEditorHandle {
+  const commands = bracketCommands(editor, refusals);
   return {
     focus(where = "keep") {
       if (editor.isDestroyed) return;

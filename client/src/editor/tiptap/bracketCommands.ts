@@ -1,8 +1,16 @@
 import type { Editor } from "@tiptap/core";
-import { TextSelection } from "@tiptap/pm/state";
+import { TextSelection, type Transaction } from "@tiptap/pm/state";
 import type { ClauseEditorHandle, EditResult } from "../ClauseEditor.ts";
-import { lastRunOf, newId, removeBracket, selectionOf, setBracketAttrs } from "./brackets.ts";
-import { bracketTypingKey } from "./guards.ts";
+import {
+  deleteBracketText,
+  groupMembers,
+  lastRunOf,
+  newId,
+  removeBracket,
+  selectionOf,
+  setBracketAttrs,
+} from "./brackets.ts";
+import { bracketTypingKey, type RefusalBox } from "./guards.ts";
 
 const OK: EditResult = { ok: true };
 const fail = (message: string): EditResult => ({ ok: false, message });
@@ -16,13 +24,16 @@ type BracketCommands = Pick<ClauseEditorHandle, "bracket" | "coSponsor" | "alter
  * Bracket acts on a Tiptap editor: marks with the attributes the server counts. Each keeps the
  * focus in the clause, so that the next keystroke goes where the person expects.
  */
-export function bracketCommands(editor: Editor): BracketCommands {
+export function bracketCommands(editor: Editor, refusals: RefusalBox): BracketCommands {
   const type = () => editor.schema.marks.bracket;
-  const dispatch = (tr: ReturnType<Editor["view"]["state"]["tr"]["setMeta"]>): EditResult => {
+  const dispatch = (tr: Transaction): EditResult => {
     if (!editor.isEditable) return fail("This clause cannot be edited now.");
+    const before = editor.state.doc;
+    refusals.last = null;
     editor.view.dispatch(tr);
     editor.commands.focus();
-    // A guard may have refused the change (a foreign bracket): then nothing changed.
+    // A guard refused it (another delegation's bracket, SPEC BO): nothing changed, and it says why.
+    if (tr.docChanged && editor.state.doc === before) return fail(refusals.last ?? "The change was not accepted.");
     return OK;
   };
   return {
@@ -33,7 +44,9 @@ export function bracketCommands(editor: Editor): BracketCommands {
       if (by.length === 0) return fail("Name at least one proposing delegation.");
       const { from, to } = state.selection;
       const mark = markType.create({ id: newId("b"), by: [...by], reason, group: null, note });
-      return dispatch(state.tr.addMark(from, to, mark));
+      // The cursor goes after the bracket: the next key must not replace the words just bracketed.
+      const tr = state.tr.addMark(from, to, mark);
+      return dispatch(tr.setSelection(TextSelection.create(tr.doc, to)));
     },
     coSponsor(delegation) {
       const bracket = selectionOf(editor.state).bracket;
@@ -66,13 +79,17 @@ export function bracketCommands(editor: Editor): BracketCommands {
     withdraw(delegation) {
       const bracket = selectionOf(editor.state).bracket;
       if (!bracket) return fail("Put the cursor in the bracket to withdraw.");
+      if (delegation !== null && !bracket.by.includes(delegation)) {
+        return fail(`${delegation} is not among this bracket's proposers.`);
+      }
+      const by = delegation === null ? [] : bracket.by.filter((code) => code !== delegation);
       const tr = editor.state.tr;
-      if (delegation === null) return dispatch(removeBracket(tr, bracket.id));
-      if (!bracket.by.includes(delegation)) return fail(`${delegation} is not among this bracket's proposers.`);
-      const by = bracket.by.filter((code) => code !== delegation);
-      return dispatch(
-        by.length === 0 ? removeBracket(tr, bracket.id) : setBracketAttrs(tr, bracket.id, { ...bracket, by }),
-      );
+      if (by.length > 0) return dispatch(setBracketAttrs(tr, bracket.id, { ...bracket, by }));
+      // The last proposer withdraws: an alternative goes with its text (the other options stay);
+      // any other bracket goes and its text stays, no longer disputed.
+      const alternatives = bracket.group === null ? [] : groupMembers(editor.state.doc, bracket.group);
+      if (alternatives.some((id) => id !== bracket.id)) return dispatch(deleteBracketText(tr, bracket.id));
+      return dispatch(removeBracket(tr, bracket.id));
     },
   };
 }

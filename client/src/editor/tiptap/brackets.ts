@@ -97,6 +97,25 @@ export function removeBracket(tr: Transaction, id: string): Transaction {
   return tr;
 }
 
+/** Deletes a bracket's text (every run of it), last run first so positions stay valid. */
+export function deleteBracketText(tr: Transaction, id: string): Transaction {
+  for (const run of bracketRuns(tr.doc)
+    .filter((r) => r.id === id)
+    .reverse()) {
+    tr.delete(run.from, run.to);
+  }
+  return tr;
+}
+
+/** The bracket ids of an alternatives group, in order. */
+export function groupMembers(doc: PMNode, group: string): string[] {
+  const ids: string[] = [];
+  for (const run of bracketRuns(doc)) {
+    if (attrsOf(run.mark).group === group && !ids.includes(run.id)) ids.push(run.id);
+  }
+  return ids;
+}
+
 export function lastRunOf(doc: PMNode, id: string): BracketRun | undefined {
   return bracketRuns(doc)
     .filter((r) => r.id === id)

@@ -20,12 +20,23 @@ function widget(text: string, className: string, hidden: boolean): HTMLElement {
  */
 const SIDE = { footnote: -3, close: -2, proposers: -1, open: 1 } as const;
 
+/** Reasons that say more than "not agreed" are written out: a colour alone would not tell them. */
+const SPOKEN_REASONS = new Set(["awaiting_instructions", "placeholder", "editorial"]);
+
+/** What stands after a bracket: its proposers, a reason worth saying, and the start of its note. */
+function proposersText(by: readonly string[], reason: string, note: string | null): string {
+  const parts = [by.join(", ")];
+  if (SPOKEN_REASONS.has(reason)) parts.push(reason.replace(/_/g, " "));
+  if (note) parts.push(`“${note.length > 30 ? `${note.slice(0, 29)}…` : note}”`);
+  return parts.join(" · ");
+}
+
 function bracketDecorations(doc: PMNode): Decoration[] {
   const decorations: Decoration[] = [];
   const runs = bracketRuns(doc);
   const lastOf = new Map(runs.map((run) => [run.id, run]));
   for (const run of runs) {
-    const { reason, by } = attrsOf(run.mark);
+    const { reason, by, note } = attrsOf(run.mark);
     const cls = `bracket-sign reason-${reason}`;
     const key = `${run.id}@${run.from}`;
     decorations.push(
@@ -33,7 +44,7 @@ function bracketDecorations(doc: PMNode): Decoration[] {
       Decoration.widget(run.to, () => widget("]", cls, true), { side: SIDE.close, key: `c${key}` }),
     );
     if (lastOf.get(run.id) === run && by.length > 0) {
-      const codes = by.join(", ");
+      const codes = proposersText(by, reason, note);
       decorations.push(
         Decoration.widget(
           run.to,

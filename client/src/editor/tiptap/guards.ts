@@ -119,7 +119,12 @@ function keepProposalBracketed(proposal: () => BracketAttrs | null): Plugin {
  * A delegate's edit to another delegation's bracket is refused here before it is sent (the
  * server enforces the same rules, SPEC BO, and would refuse and reset the clause).
  */
-function guardForeignBrackets(identity: Identity, onRefused: (message: string) => void): Plugin {
+/** The guard's last refusal, for the command that caused it to report next to its button. */
+export interface RefusalBox {
+  last: string | null;
+}
+
+function guardForeignBrackets(identity: Identity, onRefused: (message: string) => void, box: RefusalBox): Plugin {
   return new Plugin({
     key: new PluginKey("guardForeignBrackets"),
     filterTransaction(tr) {
@@ -130,7 +135,8 @@ function guardForeignBrackets(identity: Identity, onRefused: (message: string) =
         [...bracketSummaries(tr.doc).values()],
       );
       if (decision.ok) return true;
-      onRefused(`Not sent: ${decision.error.message}.`);
+      box.last = `Not sent: ${decision.error.message.replace(/^[A-Z]{2}\d+: /, "")}.`;
+      onRefused(box.last);
       return false;
     },
   });
@@ -140,6 +146,7 @@ export function clauseGuards(options: {
   readonly identity: Identity;
   readonly proposal: () => BracketAttrs | null;
   readonly onRefused: (message: string) => void;
+  readonly refusals: RefusalBox;
 }) {
   return Extension.create({
     name: "clauseGuards",
@@ -147,7 +154,7 @@ export function clauseGuards(options: {
       return [
         bracketTyping(),
         keepProposalBracketed(options.proposal),
-        guardForeignBrackets(options.identity, options.onRefused),
+        guardForeignBrackets(options.identity, options.onRefused, options.refusals),
       ];
     },
   });

@@ -1,0 +1,58 @@
+import type { IndexedClause } from "@gavel/model";
+import type { ReactNode } from "react";
+import type { RoomContext } from "./App.tsx";
+import type { RoomNotice } from "./Notices.tsx";
+
+/**
+ * What must stay in view while people scroll through a long section: the clause under
+ * discussion, what this delegation still has to confirm, the latest notice, and the toolbar.
+ * It is sticky at the top of the main column, and the notice has a line of its own, so nothing
+ * moves under a pointer and nothing covers a control.
+ */
+export function RoomBar({
+  ctx,
+  clauses,
+  takenUp,
+  latest,
+  onConfirm,
+  children,
+}: {
+  readonly ctx: RoomContext;
+  readonly clauses: readonly IndexedClause[];
+  readonly takenUp: string | null;
+  readonly latest: RoomNotice | null;
+  readonly onConfirm: (clause: IndexedClause) => void;
+  readonly children?: ReactNode;
+}) {
+  const taken = clauses.find((c) => c.id === takenUp);
+  const delegation = ctx.identity.delegation;
+  const toConfirm =
+    ctx.silent || !delegation
+      ? []
+      : clauses.filter((c) => c.consensus.state === "agreed_ad_ref" && c.consensus.pending.includes(delegation));
+  return (
+    <div className="room-bar">
+      {taken ? (
+        <p className="discussion-banner">
+          Under discussion: clause <strong>{taken.label}</strong>
+        </p>
+      ) : null}
+      {toConfirm.length > 0 ? (
+        <p className="to-confirm">
+          {delegation} is asked to confirm{" "}
+          {toConfirm.map((clause) => (
+            <button key={clause.id} type="button" data-confirm={clause.id} onClick={() => onConfirm(clause)}>
+              clause {clause.label}
+            </button>
+          ))}
+        </p>
+      ) : null}
+      {ctx.view === "projector" ? null : (
+        <p id="latest-notice" role="status" aria-live="polite" title={latest?.message ?? ""}>
+          {latest?.message ?? ""}
+        </p>
+      )}
+      {children}
+    </div>
+  );
+}
