@@ -52,7 +52,7 @@ export function ClauseToolbar({ ctx, setFields, status, perform, back, toolbarRe
             aria-label="For the delegations"
             title="For the delegations (comma-separated)"
             value={fields.bracketBy}
-            size={8}
+            size={11}
             placeholder="for AFR, CEPT"
             onChange={(e) => setFields({ bracketBy: e.target.value })}
           />
