@@ -35,6 +35,9 @@ export function useClauseBindings(
   const labels = useRef(new Map<string, string>());
   for (const clause of clauses) labels.current.set(clause.id, clause.label);
 
+  // Created on first render of a clause, not in an effect: its editor needs the document in that
+  // same render. The map lives in a ref, so a render React throws away creates nothing twice; the
+  // effects below are the only place bindings end.
   const bindingOf = (clause: string): ClauseBinding => {
     let binding = bindings.current.get(clause);
     if (!binding) {
