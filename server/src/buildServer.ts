@@ -110,6 +110,8 @@ export async function buildServer(config: Config, deps: ServerDeps): Promise<Gav
     log,
     allowedOrigins: config.allowedOrigins,
     maxMessageBytes: config.maxMessageBytes,
+    authDeadlineMs: config.authDeadlineMs,
+    maxUnauthenticatedSockets: config.maxUnauthenticatedSockets,
     limits: {
       maxBufferedBytes: config.maxBufferedBytes,
       maxFramesPerSecond: config.maxFramesPerSecond,

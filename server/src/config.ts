@@ -25,6 +25,10 @@ export interface Config {
   readonly unloadAfterMs: number;
   readonly compactEvery: number;
   readonly keepAliveMs: number;
+  /** A tokenless /collab socket with no authenticated document by then is closed (4401). */
+  readonly authDeadlineMs: number;
+  /** Tokenless /collab sockets waiting for their first document; beyond it upgrades get 503. */
+  readonly maxUnauthenticatedSockets: number;
   /** Whether the secretariat may lock and unlock clauses (LK1); by default only the chair. */
   readonly secretariatMayLock: boolean;
   /** Session created from the WTDC template at start, unless empty. */
@@ -62,6 +66,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     unloadAfterMs: int(env, "UNLOAD_AFTER_MS", 30_000, 0, 86_400_000),
     compactEvery: int(env, "COMPACT_EVERY", 500, 1, 1_000_000),
     keepAliveMs: int(env, "KEEPALIVE_MS", 30_000, 100, 3_600_000),
+    authDeadlineMs: int(env, "AUTH_DEADLINE_MS", 10_000, 100, 600_000),
+    maxUnauthenticatedSockets: int(env, "MAX_UNAUTHENTICATED_SOCKETS", 500, 1, 1_000_000),
     secretariatMayLock: bool(env, "SECRETARIAT_MAY_LOCK", false),
     demoSession: env.DEMO_SESSION === undefined ? "demo" : env.DEMO_SESSION.trim(),
   };
