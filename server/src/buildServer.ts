@@ -51,9 +51,15 @@ export async function buildServer(config: Config, deps: ServerDeps): Promise<Gav
   app.removeContentTypeParser("text/plain");
   const log = (message: string, error?: unknown) => app.log.error({ err: error }, message);
   const metrics = createMetrics();
-  const commit = new GroupCommit(store, (seconds, records) => {
-    metrics.appendSeconds.observe(seconds);
-    metrics.appendBatch.observe(records);
+  const commit = new GroupCommit(store, {
+    appended: (seconds, records) => {
+      metrics.appendSeconds.observe(seconds);
+      metrics.appendBatch.observe(records);
+    },
+    failed: (error, records) => {
+      metrics.appendFailures.inc();
+      app.log.warn({ err: error, records }, "a store append failed: its records were refused");
+    },
   });
   // Set once the command service exists: live figures follow every accepted clause edit (CS6).
   let afterPersist: (host: DocumentHost, author: UpdateAuthor) => void = () => {};

@@ -46,6 +46,11 @@ export function createMetrics() {
       buckets: [1, 2, 5, 10, 20, 50, 100, 500],
       registers: [registry],
     }),
+    appendFailures: new Counter({
+      name: "gavel_store_append_failed_batches_total",
+      help: "Group-commit appends the store failed (their records were failed and resent by clients)",
+      registers: [registry],
+    }),
   };
 }
 

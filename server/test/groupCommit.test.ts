@@ -122,7 +122,9 @@ describe("GroupCommit over the SQLite store", () => {
   it("reports each batch's duration and size to the observer", async () => {
     const o = observedStore();
     const observations: [number, number][] = [];
-    const commit = new GroupCommit(o.store, (seconds, records) => observations.push([seconds, records]));
+    const commit = new GroupCommit(o.store, {
+      appended: (seconds, records) => observations.push([seconds, records]),
+    });
     await Promise.all([1, 2, 3].map((n) => commit.submit(record(n))));
     expect(observations).toHaveLength(1);
     expect(observations[0]?.[1]).toBe(3);
@@ -228,5 +230,33 @@ describe("GroupCommit over the SQLite store", () => {
     expect(settled).toEqual([1, 2, 3]);
     expect(o.batches).toEqual([[1], [2, 3]]);
     expect((await o.real.history(DOC)).map((h) => h.update[0])).toEqual([1, 2, 3]);
+  });
+
+  it("cuts a burst into batches within the limits, never splitting a group", async () => {
+    const o = observedStore();
+    const commit = new GroupCommit(o.store, {}, { maxRecords: 4, maxBytes: 1_000 });
+    const singles = [1, 2, 3].map((n) => commit.submit(record(n)));
+    const group = commit.submitGroup([4, 5, 6].map((n) => record(n)));
+    const rest = [7, 8].map((n) => commit.submit(record(n)));
+    await Promise.all([...singles, group, ...rest]);
+    expect(o.batches).toEqual([[1, 2, 3], [4, 5, 6, 7], [8]]);
+  });
+
+  it("sends a group larger than the limits as one batch of its own", async () => {
+    const o = observedStore();
+    const commit = new GroupCommit(o.store, {}, { maxRecords: 2, maxBytes: 1_000 });
+    const ids = await Promise.all([commit.submit(record(1)), commit.submitGroup([2, 3, 4].map((n) => record(n)))]);
+    expect(o.batches).toEqual([[1], [2, 3, 4]]);
+    expect(ids.flat()).toHaveLength(4);
+  });
+
+  it("tells the observer of a failed batch and how many records it failed", async () => {
+    const o = observedStore();
+    const failures: [unknown, number][] = [];
+    const commit = new GroupCommit(o.store, { failed: (error, records) => failures.push([error, records]) });
+    const failure = new Error("disk on fire");
+    o.failNext = failure;
+    await Promise.allSettled([1, 2].map((n) => commit.submit(record(n))));
+    expect(failures).toEqual([[failure, 2]]);
   });
 });

@@ -201,11 +201,11 @@ export class DocumentHost {
       let id: string | null;
       try {
         const { companions = [], ...own } = extras;
-        // Submitted in one tick: the companions and this record share a batch.
-        const stored = [...companions, { doc: this.name.name, update, author, at: Date.now(), ...own }].map((r) =>
-          this.commit.submit(r),
-        );
-        const ids = await Promise.all(stored);
+        // One group: the companions and this record share a batch.
+        const ids = await this.commit.submitGroup([
+          ...companions,
+          { doc: this.name.name, update, author, at: Date.now(), ...own },
+        ]);
         if (ids.slice(0, -1).some((companion) => companion === null)) throw new Error("a companion record was refused");
         id = ids.at(-1) ?? null;
       } catch (error) {

@@ -89,7 +89,7 @@ export class SessionService {
     // seeding again would double every clause. Only the record is missing then.
     const first = template.sections[0];
     if (first && (await this.store.position(`${session}/${first.id}`)) !== null) return;
-    await Promise.all(seedRecords(session, template, author, Date.now()).map((record) => this.commit.submit(record)));
+    await this.commit.submitGroup(seedRecords(session, template, author, Date.now()));
   }
 
   /** The demo session of `npm start`: created once, from the WTDC template. */

@@ -4,20 +4,27 @@ import { reportingOutages } from "./redisOutages.ts";
 import type { DocLog, RevisionRecord, SessionRecord, Store, StoredUpdate, UpdateRecord } from "./Store.ts";
 
 /**
- * Redis backend (Redis >= 7). Every key starts with `prefix`:
+ * Redis backend (Redis >= 7). Every key starts with `prefix`; a section's keys share the hash
+ * tag `{SESSION/SECTION}`, so they live in one cluster slot:
  *
- * - `${prefix}log:${session}/${section}`: one append-only stream per section; each entry has
- *   the fields doc, u (the binary update), sub, name, role, del (delegation or ""), at, and
- *   cmd (the command JSON) only when the record has one.
- * - `${prefix}snap:${doc}`: hash { state (binary), head (stream id of the section log) }.
+ * - `${prefix}{S/SEC}:log:${doc}`: one append-only stream per document; each entry has the
+ *   fields u (the binary update), sub, name, role, del (delegation or ""), at, and cmd (the
+ *   command JSON) only when the record has one. A load reads only its own document's entries.
+ * - `${prefix}{S/SEC}:seq`: the section's counter; entry ids are `${n}-0`, n taken from it, so
+ *   ids increase across all the streams of a section (its history is their merge).
+ * - `${prefix}{S/SEC}:docs`: set of the section's documents that have a stream.
+ * - `${prefix}{S/SEC}:snap:${doc}`: hash { state (binary), head (id of the last update covered) }.
  * - `${prefix}locks`: set of the locked clause documents; read and changed only by the append
- *   script, in the same atomic step as the appends, so every node sees one order.
+ *   script, in the same atomic step as the appends, so every node sees one order (the one key
+ *   outside the section slots: Redis Cluster support is the next step).
  * - `${prefix}revisions:${session}`: hash label -> JSON RevisionRecord.
  * - `${prefix}sessions`: hash session id -> JSON SessionRecord.
+ * - `${prefix}layout`: "2"; a prefix holding data of the old layout (one stream per section) is
+ *   refused at open rather than read as empty.
  *
- * Ids are stream ids ("1712345678901-0"): increasing within a section, not comparable across
- * sections. A resolved `append` is as durable as the server's persistence settings make it
- * (use `appendonly yes` + `appendfsync always` for the SQLite guarantee).
+ * Ids are increasing within a section, not comparable across sections. A resolved `append` is
+ * as durable as the server's persistence settings make it (use `appendonly yes` +
+ * `appendfsync always` for the SQLite guarantee).
  */
 export interface RedisStore extends Store {
   readonly prefix: string;
@@ -28,50 +35,60 @@ export interface RedisStoreOptions {
   readonly prefix: string;
   /** Connection errors (the client reconnects by itself); ignored when absent. */
   readonly onError?: (error: Error) => void;
+  /** Stream entries one read returned (tests count what a clause load reads). */
+  readonly onEntriesRead?: (key: string, entries: number) => void;
 }
 
-const FIELDS_PER_RECORD = 12;
+const FIELDS_PER_RECORD = 14;
 const PAGE = 1000;
+const LAYOUT = "2";
 
 /**
- * KEYS: the distinct stream keys, then the locks set. ARGV: per record, the 1-based index of
- * its key in KEYS, then doc, u, sub, name, role, del, at, has-command ("1"/"0"), command,
- * lock effect ("lock", "unlock" or ""), lock target. Records are taken in order: one whose doc
- * is in the locks set is skipped (its id is nil); an appended one then applies its effect.
- * The shebang (Redis 7) makes the server refuse the whole script up front when out of memory,
- * and the type checks refuse it before any write when a key holds something else than
- * expected, so a batch is written entirely (but for the refused records) or not at all.
+ * KEYS: the distinct keys the batch touches (streams, section counters, section document
+ * sets), then the locks set. ARGV: per record, the 1-based indexes in KEYS of its stream, its
+ * section counter and its section's document set, then doc, u, sub, name, role, del, at,
+ * has-command ("1"/"0"), command, lock effect ("lock", "unlock" or ""), lock target. Records
+ * are taken in order: one whose doc is in the locks set is skipped (its id is nil); an
+ * appended one then applies its effect. The shebang (Redis 7) makes the server refuse the
+ * whole script up front when out of memory, and the type checks refuse it before any write
+ * when a key holds something else than expected, so a batch is written entirely (but for the
+ * refused records) or not at all.
  */
 const APPEND_LUA = `#!lua
 local locks = KEYS[#KEYS]
-for i = 1, #KEYS - 1 do
-  local t = redis.call('TYPE', KEYS[i])['ok']
-  if t ~= 'stream' and t ~= 'none' then
-    return redis.error_reply('WRONGTYPE ' .. KEYS[i] .. ' is not a stream')
-  end
+local expected = {}
+for i = 1, #ARGV, ${FIELDS_PER_RECORD} do
+  expected[tonumber(ARGV[i])] = 'stream'
+  expected[tonumber(ARGV[i + 1])] = 'string'
+  expected[tonumber(ARGV[i + 2])] = 'set'
 end
-local lt = redis.call('TYPE', locks)['ok']
-if lt ~= 'set' and lt ~= 'none' then
-  return redis.error_reply('WRONGTYPE ' .. locks .. ' is not a set')
+expected[#KEYS] = 'set'
+for k, want in pairs(expected) do
+  local t = redis.call('TYPE', KEYS[k])['ok']
+  if t ~= want and t ~= 'none' then
+    return redis.error_reply('WRONGTYPE ' .. KEYS[k] .. ' is not a ' .. want)
+  end
 end
 local ids = {}
 for i = 1, #ARGV, ${FIELDS_PER_RECORD} do
-  local doc = ARGV[i + 1]
+  local doc = ARGV[i + 3]
   if redis.call('SISMEMBER', locks, doc) == 1 then
     ids[#ids + 1] = false
   else
-    local fields = { 'doc', doc, 'u', ARGV[i + 2], 'sub', ARGV[i + 3], 'name', ARGV[i + 4],
-      'role', ARGV[i + 5], 'del', ARGV[i + 6], 'at', ARGV[i + 7] }
-    if ARGV[i + 8] == '1' then
+    local id = redis.call('INCR', KEYS[tonumber(ARGV[i + 1])]) .. '-0'
+    local fields = { 'u', ARGV[i + 4], 'sub', ARGV[i + 5], 'name', ARGV[i + 6],
+      'role', ARGV[i + 7], 'del', ARGV[i + 8], 'at', ARGV[i + 9] }
+    if ARGV[i + 10] == '1' then
       fields[#fields + 1] = 'cmd'
-      fields[#fields + 1] = ARGV[i + 9]
+      fields[#fields + 1] = ARGV[i + 11]
     end
-    ids[#ids + 1] = redis.call('XADD', KEYS[tonumber(ARGV[i])], '*', unpack(fields))
-    local effect = ARGV[i + 10]
+    ids[#ids + 1] = redis.call('XADD', KEYS[tonumber(ARGV[i])], id, unpack(fields))
+    redis.call('SADD', KEYS[tonumber(ARGV[i + 2])], doc)
+    local effect = ARGV[i + 12]
     if effect == 'lock' then
-      redis.call('SADD', locks, ARGV[i + 11])
+      redis.call('SADD', locks, ARGV[i + 13])
     elseif effect == 'unlock' then
-      redis.call('SREM', locks, ARGV[i + 11])
+      redis.call('SREM', locks, ARGV[i + 13])
     end
   end
 end
@@ -82,7 +99,8 @@ const appendScript = defineScript({
   SCRIPT: APPEND_LUA,
   parseCommand(parser: CommandParser, keys: string[], args: (string | Buffer)[]) {
     parser.pushKeysLength(keys);
-    parser.push(...args);
+    // One push per argument: spreading a large batch into one call overflows the call stack.
+    for (const arg of args) parser.push(arg);
   },
   transformReply: (reply: (string | null)[]) => reply,
 });
@@ -140,6 +158,12 @@ function text(value: Buffer | undefined): string {
   return value === undefined ? "" : value.toString("utf8");
 }
 
+/** Merges lists each sorted by id (`${n}-0`) into one, in id order. */
+function mergeById<T extends { readonly id: string }>(lists: readonly T[][]): T[] {
+  const seq = (id: string) => Number(id.slice(0, id.indexOf("-")));
+  return lists.flat().sort((a, b) => seq(a.id) - seq(b.id));
+}
+
 export async function openRedisStore(options: RedisStoreOptions): Promise<RedisStore> {
   const { prefix } = options;
   const client = createClient({
@@ -151,44 +175,45 @@ export async function openRedisStore(options: RedisStoreOptions): Promise<RedisS
   });
   client.on("error", (error: Error) => options.onError?.(error));
   await client.connect();
+  try {
+    await checkLayout(client, prefix);
+  } catch (error) {
+    await client.close();
+    throw error;
+  }
   // Same connection, but bulk strings come back as Buffers: needed for binary fields.
   const bin = client.withTypeMapping({ [RESP_TYPES.BLOB_STRING]: Buffer });
 
-  const logKey = (doc: string) => `${prefix}log:${sectionOf(doc)}`;
-  const snapKey = (doc: string) => `${prefix}snap:${doc}`;
+  const tag = (sectionKey: string) => `${prefix}{${sectionKey}}:`;
+  const logKey = (doc: string) => `${tag(sectionOf(doc))}log:${doc}`;
+  const snapKey = (doc: string) => `${tag(sectionOf(doc))}snap:${doc}`;
+  const seqKey = (sectionKey: string) => `${tag(sectionKey)}seq`;
+  const docsKey = (sectionKey: string) => `${tag(sectionKey)}docs`;
   const locksKey = `${prefix}locks`;
   const revisionsKey = (session: string) => `${prefix}revisions:${session}`;
   const sessionsKey = `${prefix}sessions`;
 
-  type Entry = { readonly id: string; readonly fields: Readonly<Record<string, Buffer>> };
+  type Entry = { readonly id: string; readonly doc: string; readonly fields: Readonly<Record<string, Buffer>> };
 
-  /**
-   * Entries of the stream `key` from `start` ("(id" exclusive or "-") to `end` (inclusive id or
-   * "+"), only those of `doc` when given.
-   */
-  async function readRange(key: string, start: string, end: string, doc?: string): Promise<Entry[]> {
+  /** Entries of `doc`'s stream from `start` ("(id" exclusive or "-") to `end` (inclusive id or "+"). */
+  async function readLog(doc: string, start: string, end = "+"): Promise<Entry[]> {
+    const key = logKey(doc);
     const out: Entry[] = [];
     for (let from = start; ; ) {
       const page = (await bin.xRange(key, from, end, { COUNT: PAGE })) ?? [];
-      for (const entry of page) {
-        const fields = entry.message as Record<string, Buffer>;
-        if (doc === undefined || text(fields.doc) === doc) out.push({ id: entry.id.toString(), fields });
-      }
+      options.onEntriesRead?.(key, page.length);
+      for (const entry of page)
+        out.push({ id: entry.id.toString(), doc, fields: entry.message as Record<string, Buffer> });
       const last = page[page.length - 1];
       if (page.length < PAGE || last === undefined) return out;
       from = `(${last.id.toString()}`;
     }
   }
 
-  /** Entries of `doc` in its section stream, after `start` ("(id" exclusive or "-"). */
-  function readLog(doc: string, start: string, end = "+"): Promise<Entry[]> {
-    return readRange(logKey(doc), start, end, doc);
-  }
-
-  function toStored({ id, fields }: Entry): StoredUpdate {
+  function toStored({ id, doc, fields }: Entry): StoredUpdate {
     const stored: StoredUpdate = {
       id,
-      doc: text(fields.doc),
+      doc,
       update: bytes(fields.u ?? Buffer.alloc(0)),
       author: {
         sub: text(fields.sub),
@@ -201,31 +226,41 @@ export async function openRedisStore(options: RedisStoreOptions): Promise<RedisS
     return fields.cmd === undefined ? stored : { ...stored, command: text(fields.cmd) };
   }
 
+  /** KEYS and ARGV of the append script for a validated batch (see APPEND_LUA). */
+  function scriptCall(records: readonly UpdateRecord[]): { keys: string[]; args: (string | Buffer)[] } {
+    const keys: string[] = [];
+    const slot = new Map<string, number>();
+    const indexOf = (key: string) => {
+      let index = slot.get(key);
+      if (index === undefined) {
+        index = keys.push(key);
+        slot.set(key, index);
+      }
+      return String(index);
+    };
+    const args: (string | Buffer)[] = [];
+    for (const r of records) {
+      const section = sectionOf(r.doc);
+      const { sub, name, role, delegation } = r.author;
+      args.push(indexOf(logKey(r.doc)), indexOf(seqKey(section)), indexOf(docsKey(section)));
+      args.push(r.doc, toBuffer(r.update), sub, name, role, delegation ?? "", String(r.at));
+      args.push(r.command === undefined ? "0" : "1", r.command ?? "");
+      args.push(r.lockEffect?.type ?? "", r.lockEffect?.target ?? "");
+    }
+    keys.push(locksKey);
+    return { keys, args };
+  }
+
   return reportingOutages({
     prefix,
     async append(records: readonly UpdateRecord[]) {
       // Validate the whole batch before sending any of it.
-      const batch = records.map((r) => {
+      for (const r of records) {
+        sectionOf(r.doc);
         checkLockEffect(r);
-        return { r, key: logKey(r.doc) };
-      });
-      if (batch.length === 0) return [];
-      const keys: string[] = [];
-      const slot = new Map<string, number>();
-      const args: (string | Buffer)[] = [];
-      for (const { r, key } of batch) {
-        let index = slot.get(key);
-        if (index === undefined) {
-          index = keys.push(key);
-          slot.set(key, index);
-        }
-        const { sub, name, role, delegation } = r.author;
-        const command = r.command === undefined ? ["0", ""] : ["1", r.command];
-        const effect = r.lockEffect === undefined ? ["", ""] : [r.lockEffect.type, r.lockEffect.target];
-        args.push(String(index), r.doc, toBuffer(r.update), sub, name, role, delegation ?? "", String(r.at));
-        args.push(...command, ...effect);
       }
-      keys.push(locksKey);
+      if (records.length === 0) return [];
+      const { keys, args } = scriptCall(records);
       const ids = await client.appendBatch(keys, args);
       if (ids.length !== records.length) throw new Error(`append: expected ${records.length} ids, got ${ids.length}`);
       return ids.map((id) => (id === null ? null : String(id)));
@@ -256,13 +291,16 @@ export async function openRedisStore(options: RedisStoreOptions): Promise<RedisS
 
     async sectionHistory(sectionKey: string, until?: string | null): Promise<StoredUpdate[]> {
       checkSectionKey(sectionKey);
-      return (await readRange(logKey(sectionKey), "-", rangeEnd(until))).map(toStored);
+      const end = rangeEnd(until);
+      const docs = (await client.sMembers(docsKey(sectionKey))).filter((doc) => parseDocName(doc).ok);
+      const logs = await Promise.all(docs.map((doc) => readLog(doc, "-", end)));
+      return mergeById(logs).map(toStored);
     },
 
     async position(sectionKey: string) {
       checkSectionKey(sectionKey);
-      const [last] = (await client.xRevRange(logKey(sectionKey), "+", "-", { COUNT: 1 })) ?? [];
-      return last === undefined ? null : last.id;
+      const n = await client.get(seqKey(sectionKey));
+      return n === null ? null : `${n}-0`;
     },
 
     async lockedDocs(prefix: string) {
@@ -318,4 +356,25 @@ function byTime(a: RevisionRecord, b: RevisionRecord): number {
 /** Oldest first, ties by id (the SQLite store lists sessions the same way). */
 function byCreation(a: SessionRecord, b: SessionRecord): number {
   return a.createdAt - b.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+}
+
+/**
+ * Marks an unused prefix with the current layout; refuses one that holds data of another
+ * layout (sessions but no mark): reading it as empty would hide every stored update.
+ */
+async function checkLayout(
+  client: {
+    get(key: string): Promise<string | null>;
+    exists(key: string): Promise<number>;
+    set(key: string, value: string, options: { NX: true }): Promise<string | null>;
+  },
+  prefix: string,
+): Promise<void> {
+  const layout = await client.get(`${prefix}layout`);
+  if (layout === LAYOUT) return;
+  if (layout !== null || (await client.exists(`${prefix}sessions`)) > 0)
+    throw new Error(
+      `Redis prefix ${JSON.stringify(prefix)} holds data of an older layout (${layout ?? "1"}); use a new prefix`,
+    );
+  await client.set(`${prefix}layout`, LAYOUT, { NX: true });
 }
