@@ -25,6 +25,11 @@ export interface UpdateRecord {
    * record with an `unlock` effect for it.
    */
   readonly lockEffect?: { readonly type: "lock" | "unlock"; readonly target: string };
+  /**
+   * The node that appended it (NODE_ID), kept with the record so that a node following the
+   * store recognises its own appends and does not apply them twice.
+   */
+  readonly origin?: string;
 }
 
 export interface StoredUpdate extends UpdateRecord {
@@ -65,6 +70,20 @@ export interface SessionRecord {
   readonly sources: readonly { readonly id: string; readonly title: string; readonly url?: string }[];
 }
 
+/** Entries of one document, in store order; every entry once. */
+export type FollowHandler = (doc: string, entries: readonly StoredUpdate[]) => void;
+
+/**
+ * What a node follows of the store: every entry appended to the watched documents, by any node
+ * sharing the store (this one included), in store order per document.
+ */
+export interface StoreFollower {
+  /** Delivers `doc`'s entries after `after` (exclusive; null: from its first entry). */
+  watch(doc: string, after: string | null): void;
+  unwatch(doc: string): void;
+  close(): Promise<void>;
+}
+
 /**
  * Durable storage. One implementation per backend (SQLite, Redis), all passing the same
  * contract suite (test/store.contract.test.ts).
@@ -99,6 +118,11 @@ export interface Store {
   createSession(session: SessionRecord): Promise<boolean>;
   getSession(id: string): Promise<SessionRecord | null>;
   listSessions(): Promise<SessionRecord[]>;
+  /**
+   * Follows the store (see StoreFollower). Optional while only the Redis store has it; a store
+   * without it serves one node.
+   */
+  follow?(deliver: FollowHandler, onError?: (error: unknown) => void): StoreFollower;
   /** Rejects when the backend cannot be reached. */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -1,5 +1,6 @@
 import { type DocName, isValidSegment, parseDocName, type Role, sectionKeyOf } from "@gavel/model";
 import { type CommandParser, createClient, defineScript, RESP_TYPES } from "redis";
+import { type FollowReader, followRedisStreams } from "./redisFollower.ts";
 import { reportingOutages } from "./redisOutages.ts";
 import type { DocLog, RevisionRecord, SessionRecord, Store, StoredUpdate, UpdateRecord } from "./Store.ts";
 
@@ -37,9 +38,11 @@ export interface RedisStoreOptions {
   readonly onError?: (error: Error) => void;
   /** Stream entries one read returned (tests count what a clause load reads). */
   readonly onEntriesRead?: (key: string, entries: number) => void;
+  /** How long a follower's read blocks waiting for entries (ms; default 1000). */
+  readonly followBlockMs?: number;
 }
 
-const FIELDS_PER_RECORD = 14;
+const FIELDS_PER_RECORD = 15;
 const PAGE = 1000;
 const LAYOUT = "2";
 
@@ -47,7 +50,8 @@ const LAYOUT = "2";
  * KEYS: the distinct keys the batch touches (streams, section counters, section document
  * sets), then the locks set. ARGV: per record, the 1-based indexes in KEYS of its stream, its
  * section counter and its section's document set, then doc, u, sub, name, role, del, at,
- * has-command ("1"/"0"), command, lock effect ("lock", "unlock" or ""), lock target. Records
+ * has-command ("1"/"0"), command, lock effect ("lock", "unlock" or ""), lock target, origin
+ * (the appending node, or ""). Records
  * are taken in order: one whose doc is in the locks set is skipped (its id is nil); an
  * appended one then applies its effect. The shebang (Redis 7) makes the server refuse the
  * whole script up front when out of memory, and the type checks refuse it before any write
@@ -82,9 +86,19 @@ for i = 1, #ARGV, ${FIELDS_PER_RECORD} do
       fields[#fields + 1] = 'cmd'
       fields[#fields + 1] = ARGV[i + 11]
     end
+    local effect = ARGV[i + 12]
+    if effect ~= '' then
+      fields[#fields + 1] = 'le'
+      fields[#fields + 1] = effect
+      fields[#fields + 1] = 'lt'
+      fields[#fields + 1] = ARGV[i + 13]
+    end
+    if ARGV[i + 14] ~= '' then
+      fields[#fields + 1] = 'o'
+      fields[#fields + 1] = ARGV[i + 14]
+    end
     ids[#ids + 1] = redis.call('XADD', KEYS[tonumber(ARGV[i])], id, unpack(fields))
     redis.call('SADD', KEYS[tonumber(ARGV[i + 2])], doc)
-    local effect = ARGV[i + 12]
     if effect == 'lock' then
       redis.call('SADD', locks, ARGV[i + 13])
     elseif effect == 'unlock' then
@@ -223,7 +237,45 @@ export async function openRedisStore(options: RedisStoreOptions): Promise<RedisS
       },
       at: Number(text(fields.at)),
     };
-    return fields.cmd === undefined ? stored : { ...stored, command: text(fields.cmd) };
+    const effect = text(fields.le);
+    return {
+      ...stored,
+      ...(fields.cmd === undefined ? {} : { command: text(fields.cmd) }),
+      ...(effect === "lock" || effect === "unlock" ? { lockEffect: { type: effect, target: text(fields.lt) } } : {}),
+      ...(fields.o === undefined ? {} : { origin: text(fields.o) }),
+    };
+  }
+
+  /** A connection of the follower's own: its blocking reads must not hold the store's. */
+  function followReader(onError?: (error: unknown) => void): FollowReader {
+    const conn = client.duplicate();
+    conn.on("error", (error: Error) => onError?.(error));
+    const ready = conn.connect();
+    const binConn = conn.withTypeMapping({ [RESP_TYPES.BLOB_STRING]: Buffer });
+    return {
+      async read(streams, block, count) {
+        await ready;
+        const reply = await binConn.xRead(
+          streams.map((s) => ({ key: s.key, id: s.id })),
+          block === null ? { COUNT: count } : { BLOCK: block, COUNT: count },
+        );
+        if (reply === null) return null;
+        return (reply as { name: Buffer; messages: { id: Buffer; message: Record<string, Buffer> }[] }[]).map(
+          (stream) => ({
+            key: stream.name.toString(),
+            entries: stream.messages.map((m) => ({ id: m.id.toString(), fields: m.message })),
+          }),
+        );
+      },
+      async clientId() {
+        await ready;
+        return conn.clientId();
+      },
+      async close() {
+        await ready.catch(() => undefined);
+        if (conn.isOpen) conn.destroy();
+      },
+    };
   }
 
   /** KEYS and ARGV of the append script for a validated batch (see APPEND_LUA). */
@@ -245,7 +297,7 @@ export async function openRedisStore(options: RedisStoreOptions): Promise<RedisS
       args.push(indexOf(logKey(r.doc)), indexOf(seqKey(section)), indexOf(docsKey(section)));
       args.push(r.doc, toBuffer(r.update), sub, name, role, delegation ?? "", String(r.at));
       args.push(r.command === undefined ? "0" : "1", r.command ?? "");
-      args.push(r.lockEffect?.type ?? "", r.lockEffect?.target ?? "");
+      args.push(r.lockEffect?.type ?? "", r.lockEffect?.target ?? "", r.origin ?? "");
     }
     keys.push(locksKey);
     return { keys, args };
@@ -336,6 +388,18 @@ export async function openRedisStore(options: RedisStoreOptions): Promise<RedisS
     async listSessions() {
       const all = await client.hVals(sessionsKey);
       return all.map((json) => JSON.parse(json) as SessionRecord).sort(byCreation);
+    },
+
+    follow(deliver, onError) {
+      return followRedisStreams({
+        reader: followReader(onError),
+        unblock: async (clientId) => void (await client.clientUnblock(clientId)),
+        keyOf: logKey,
+        decode: (doc, entry) => toStored({ id: entry.id, doc, fields: entry.fields }),
+        deliver,
+        ...(onError ? { onError } : {}),
+        ...(options.followBlockMs === undefined ? {} : { blockMs: options.followBlockMs }),
+      });
     },
 
     async ping() {
