@@ -3,6 +3,7 @@ import { afterAll, describe, expect, it, onTestFinished } from "vitest";
 import { openRedisStore, type RedisStore, type RedisStoreOptions } from "../server/src/store/redisStore.ts";
 import type { StoredUpdate, UpdateAuthor, UpdateRecord } from "../server/src/store/Store.ts";
 import { redisUrlForTests, startRedisServer, testPrefix } from "./support/redis.ts";
+import { startRedisCluster } from "./support/redisCluster.ts";
 import { waitUntil } from "./support/server.ts";
 import { tempDir } from "./support/tmp.ts";
 
@@ -150,5 +151,23 @@ describe("following the Redis store (issue 10: the log is the only way state ent
     await waitUntil(() => seen.of(CLAUSE).length >= 4, "after the outage", 15_000);
     expect(seen.of(CLAUSE).map((e) => e.update[0])).toEqual([1, 2, 3, 4]);
     expect(seen.errors.length).toBeGreaterThan(0);
+  });
+
+  it("on a Redis Cluster a follower reads documents of several slots, each in order", async () => {
+    const cluster = await startRedisCluster(3);
+    onTestFinished(() => cluster.stop());
+    const prefix = testPrefix("follow-cluster");
+    const a = await openRedisStore({ clusterNodes: cluster.nodes, prefix });
+    onTestFinished(() => a.close());
+    const b = await openRedisStore({ clusterNodes: cluster.nodes, prefix });
+    onTestFinished(() => b.close());
+    const seen = collect(b);
+    const docs = ["s/one/c1", "s/two/c1", "s/three/c1", "t/four/c1"];
+    for (const doc of docs) seen.follower.watch(doc, null);
+    for (let n = 0; n < 20; n += 1) await a.append(docs.map((doc) => rec(doc, n)));
+    await waitUntil(() => docs.every((doc) => seen.of(doc).length === 20), "every document, every entry");
+    for (const doc of docs)
+      expect(seen.of(doc).map((e) => e.update[0])).toEqual(Array.from({ length: 20 }, (_, n) => n));
+    expect(seen.errors).toEqual([]);
   });
 });

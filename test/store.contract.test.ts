@@ -14,6 +14,7 @@ import type {
 } from "../server/src/store/Store.ts";
 import { openSqliteStore } from "../server/src/store/sqliteStore.ts";
 import { redisUrlForTests, testPrefix } from "./support/redis.ts";
+import { type RedisCluster, startRedisCluster } from "./support/redisCluster.ts";
 import { tempDir } from "./support/tmp.ts";
 
 const ANA: UpdateAuthor = { sub: "u-ana", name: "Ana", role: "delegate", delegation: "fr" };
@@ -611,5 +612,20 @@ describeStoreContract(
     } finally {
       client.destroy();
     }
+  },
+);
+
+// Redis Cluster: three masters of our own (issue 10); every section's keys share one slot.
+const clusterPrefix = testPrefix("store-contract-cluster");
+let cluster: Promise<RedisCluster> | null = null;
+function clusterOnce(): Promise<RedisCluster> {
+  cluster ??= startRedisCluster(3);
+  return cluster;
+}
+describeStoreContract(
+  "redis cluster",
+  async () => openRedisStore({ clusterNodes: (await clusterOnce()).nodes, prefix: clusterPrefix }),
+  async () => {
+    if (cluster !== null) await (await cluster).stop();
   },
 );

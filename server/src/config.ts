@@ -10,6 +10,8 @@ export interface Config {
   readonly dataDir: string;
   /** Redis URL; when absent the embedded SQLite store in dataDir is used. */
   readonly redisUrl: string | null;
+  /** `host:port` of some nodes of a Redis Cluster (REDIS_CLUSTER_NODES); when set, used instead of REDIS_URL. */
+  readonly redisClusterNodes: readonly string[] | null;
   readonly redisPrefix: string;
   /** TTL of the node's lease on its Redis store (one owner per store); renewed every third of it. */
   readonly redisLeaseMs: number;
@@ -52,6 +54,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     host: env.HOST?.trim() || "127.0.0.1",
     dataDir: env.DATA_DIR?.trim() || "./data",
     redisUrl: env.REDIS_URL?.trim() || null,
+    redisClusterNodes: clusterNodes(env.REDIS_CLUSTER_NODES),
     redisPrefix: env.REDIS_PREFIX?.trim() || "gavel:",
     redisLeaseMs: int(env, "REDIS_LEASE_MS", 10_000, 1_000, 600_000),
     authSecret,
@@ -71,6 +74,19 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     secretariatMayLock: bool(env, "SECRETARIAT_MAY_LOCK", false),
     demoSession: env.DEMO_SESSION === undefined ? "demo" : env.DEMO_SESSION.trim(),
   };
+}
+
+const HOST_PORT = /^[A-Za-z0-9.-]+:\d{1,5}$/;
+
+function clusterNodes(raw: string | undefined): readonly string[] | null {
+  const nodes = (raw ?? "")
+    .split(",")
+    .map((node) => node.trim())
+    .filter(Boolean);
+  if (nodes.length === 0) return null;
+  const bad = nodes.find((node) => !HOST_PORT.test(node));
+  if (bad !== undefined) throw new ConfigError(`REDIS_CLUSTER_NODES must be host:port,host:port..., got "${bad}"`);
+  return nodes;
 }
 
 function bool(env: Readonly<Record<string, string | undefined>>, key: string, fallback: boolean): boolean {

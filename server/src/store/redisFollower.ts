@@ -21,8 +21,13 @@ export interface RawEntry {
 
 export interface RedisFollowerOptions {
   readonly reader: FollowReader;
-  /** Ends a blocking read of the follower's connection at once (CLIENT UNBLOCK on another one). */
-  readonly unblock: (clientId: number) => Promise<void>;
+  /**
+   * Ends a blocking read of the follower's connection at once (CLIENT UNBLOCK on another one).
+   * Without it (Redis Cluster) the follower polls without blocking.
+   */
+  readonly unblock?: (clientId: number) => Promise<void>;
+  /** Streams of different groups (cluster hash slots) are never read in one call. */
+  readonly groupOf?: (key: string) => string;
   readonly keyOf: (doc: string) => string;
   readonly decode: (doc: string, entry: RawEntry) => StoredUpdate;
   readonly deliver: FollowHandler;
@@ -59,11 +64,31 @@ export function followRedisStreams(options: RedisFollowerOptions): StoreFollower
   let closed = false;
   let reading = false;
   let wake: (() => void) | null = null;
-  const id = reader.clientId();
+  const { unblock, groupOf } = options;
+  // Asked before the first read: once a read blocks, the connection answers nothing else.
+  const id = unblock ? reader.clientId() : null;
+  id?.catch((error) => options.onError?.(error));
 
   const interrupt = () => {
     wake?.();
-    if (reading) void id.then((clientId) => options.unblock(clientId)).catch((error) => options.onError?.(error));
+    if (!reading || !unblock || !id) return;
+    void id.then(unblock).catch((error) => options.onError?.(error));
+  };
+
+  /** The reads of one round: bounded calls, never mixing groups. */
+  const calls = (): { key: string; id: string }[][] => {
+    const groups = new Map<string, { key: string; id: string }[]>();
+    for (const w of watched.values()) {
+      const group = groupOf ? groupOf(w.key) : "";
+      const list = groups.get(group) ?? [];
+      list.push({ key: w.key, id: w.last });
+      groups.set(group, list);
+    }
+    const out: { key: string; id: string }[][] = [];
+    for (const list of groups.values()) {
+      for (let at = 0; at < list.length; at += maxStreams) out.push(list.slice(at, at + maxStreams));
+    }
+    return out;
   };
 
   const deliverStream = (key: string, entries: readonly RawEntry[]) => {
@@ -81,13 +106,15 @@ export function followRedisStreams(options: RedisFollowerOptions): StoreFollower
   };
 
   const readOnce = async (): Promise<void> => {
-    const all = [...watched.values()].map((w) => ({ key: w.key, id: w.last }));
-    // Bounded calls: one blocking read when every stream fits, else non-blocking rounds.
-    const block = all.length <= maxStreams ? blockMs : null;
+    const round = calls();
+    // One blocking read when every stream fits in one call and it can be interrupted; else
+    // non-blocking rounds.
+    const block = round.length === 1 && unblock ? blockMs : null;
     let received = false;
-    for (let at = 0; at < all.length && !closed; at += maxStreams) {
+    for (const streams of round) {
+      if (closed) return;
       reading = block !== null;
-      const reply = await reader.read(all.slice(at, at + maxStreams), block, count).finally(() => {
+      const reply = await reader.read(streams, block, count).finally(() => {
         reading = false;
       });
       for (const stream of reply ?? []) {

@@ -1,6 +1,6 @@
 import { type DocName, isValidSegment, parseDocName, type Role, sectionKeyOf } from "@gavel/model";
-import { type CommandParser, createClient, defineScript, RESP_TYPES } from "redis";
-import { type FollowReader, followRedisStreams } from "./redisFollower.ts";
+import { connectRedis, type RedisConnection, type RedisTarget } from "./redisConnection.ts";
+import { followRedisStreams } from "./redisFollower.ts";
 import { reportingOutages } from "./redisOutages.ts";
 import type { DocLog, RevisionRecord, SessionRecord, Store, StoredUpdate, UpdateRecord } from "./Store.ts";
 
@@ -15,13 +15,16 @@ import type { DocLog, RevisionRecord, SessionRecord, Store, StoredUpdate, Update
  *   ids increase across all the streams of a section (its history is their merge).
  * - `${prefix}{S/SEC}:docs`: set of the section's documents that have a stream.
  * - `${prefix}{S/SEC}:snap:${doc}`: hash { state (binary), head (id of the last update covered) }.
- * - `${prefix}locks`: set of the locked clause documents; read and changed only by the append
- *   script, in the same atomic step as the appends, so every node sees one order (the one key
- *   outside the section slots: Redis Cluster support is the next step).
+ * - `${prefix}{S/SEC}:locks`: set of the section's locked clause documents; read and changed only
+ *   by the append script, in the same atomic step as the appends, so every node sees one order.
  * - `${prefix}revisions:${session}`: hash label -> JSON RevisionRecord.
  * - `${prefix}sessions`: hash session id -> JSON SessionRecord.
  * - `${prefix}layout`: "2"; a prefix holding data of the old layout (one stream per section) is
  *   refused at open rather than read as empty.
+ *
+ * Every multi-key command and script names keys of one section only, so the store runs on a
+ * Redis Cluster as on one server (`clusterNodes`). On a cluster a batch is appended by one
+ * script per section (atomic per section, in order), on one server by one script.
  *
  * Ids are increasing within a section, not comparable across sections. A resolved `append` is
  * as durable as the server's persistence settings make it (use `appendonly yes` +
@@ -31,8 +34,7 @@ export interface RedisStore extends Store {
   readonly prefix: string;
 }
 
-export interface RedisStoreOptions {
-  readonly url: string;
+export type RedisStoreOptions = RedisTarget & {
   readonly prefix: string;
   /** Connection errors (the client reconnects by itself); ignored when absent. */
   readonly onError?: (error: Error) => void;
@@ -40,16 +42,16 @@ export interface RedisStoreOptions {
   readonly onEntriesRead?: (key: string, entries: number) => void;
   /** How long a follower's read blocks waiting for entries (ms; default 1000). */
   readonly followBlockMs?: number;
-}
+};
 
-const FIELDS_PER_RECORD = 15;
+const FIELDS_PER_RECORD = 16;
 const PAGE = 1000;
 const LAYOUT = "2";
 
 /**
  * KEYS: the distinct keys the batch touches (streams, section counters, section document
- * sets), then the locks set. ARGV: per record, the 1-based indexes in KEYS of its stream, its
- * section counter and its section's document set, then doc, u, sub, name, role, del, at,
+ * sets, section lock sets). ARGV: per record, the 1-based indexes in KEYS of its stream, its
+ * section counter, its section's document set and its section's lock set, then doc, u, sub, name, role, del, at,
  * has-command ("1"/"0"), command, lock effect ("lock", "unlock" or ""), lock target, origin
  * (the appending node, or ""). Records
  * are taken in order: one whose doc is in the locks set is skipped (its id is nil); an
@@ -59,14 +61,13 @@ const LAYOUT = "2";
  * refused records) or not at all.
  */
 const APPEND_LUA = `#!lua
-local locks = KEYS[#KEYS]
 local expected = {}
 for i = 1, #ARGV, ${FIELDS_PER_RECORD} do
   expected[tonumber(ARGV[i])] = 'stream'
   expected[tonumber(ARGV[i + 1])] = 'string'
   expected[tonumber(ARGV[i + 2])] = 'set'
+  expected[tonumber(ARGV[i + 3])] = 'set'
 end
-expected[#KEYS] = 'set'
 for k, want in pairs(expected) do
   local t = redis.call('TYPE', KEYS[k])['ok']
   if t ~= want and t ~= 'none' then
@@ -75,49 +76,40 @@ for k, want in pairs(expected) do
 end
 local ids = {}
 for i = 1, #ARGV, ${FIELDS_PER_RECORD} do
-  local doc = ARGV[i + 3]
+  local doc = ARGV[i + 4]
+  local locks = KEYS[tonumber(ARGV[i + 3])]
   if redis.call('SISMEMBER', locks, doc) == 1 then
     ids[#ids + 1] = false
   else
     local id = redis.call('INCR', KEYS[tonumber(ARGV[i + 1])]) .. '-0'
-    local fields = { 'u', ARGV[i + 4], 'sub', ARGV[i + 5], 'name', ARGV[i + 6],
-      'role', ARGV[i + 7], 'del', ARGV[i + 8], 'at', ARGV[i + 9] }
-    if ARGV[i + 10] == '1' then
+    local fields = { 'u', ARGV[i + 5], 'sub', ARGV[i + 6], 'name', ARGV[i + 7],
+      'role', ARGV[i + 8], 'del', ARGV[i + 9], 'at', ARGV[i + 10] }
+    if ARGV[i + 11] == '1' then
       fields[#fields + 1] = 'cmd'
-      fields[#fields + 1] = ARGV[i + 11]
+      fields[#fields + 1] = ARGV[i + 12]
     end
-    local effect = ARGV[i + 12]
+    local effect = ARGV[i + 13]
     if effect ~= '' then
       fields[#fields + 1] = 'le'
       fields[#fields + 1] = effect
       fields[#fields + 1] = 'lt'
-      fields[#fields + 1] = ARGV[i + 13]
-    end
-    if ARGV[i + 14] ~= '' then
-      fields[#fields + 1] = 'o'
       fields[#fields + 1] = ARGV[i + 14]
+    end
+    if ARGV[i + 15] ~= '' then
+      fields[#fields + 1] = 'o'
+      fields[#fields + 1] = ARGV[i + 15]
     end
     ids[#ids + 1] = redis.call('XADD', KEYS[tonumber(ARGV[i])], id, unpack(fields))
     redis.call('SADD', KEYS[tonumber(ARGV[i + 2])], doc)
     if effect == 'lock' then
-      redis.call('SADD', locks, ARGV[i + 13])
+      redis.call('SADD', locks, ARGV[i + 14])
     elseif effect == 'unlock' then
-      redis.call('SREM', locks, ARGV[i + 13])
+      redis.call('SREM', locks, ARGV[i + 14])
     end
   end
 end
 return ids
 `;
-
-const appendScript = defineScript({
-  SCRIPT: APPEND_LUA,
-  parseCommand(parser: CommandParser, keys: string[], args: (string | Buffer)[]) {
-    parser.pushKeysLength(keys);
-    // One push per argument: spreading a large batch into one call overflows the call stack.
-    for (const arg of args) parser.push(arg);
-  },
-  transformReply: (reply: (string | null)[]) => reply,
-});
 
 function checkDoc(doc: string): DocName {
   const parsed = parseDocName(doc);
@@ -141,6 +133,9 @@ function checkLockEffect(record: UpdateRecord): void {
     throw new Error(`invalid lock effect ${JSON.stringify(effect.type)}`);
   if (checkDoc(effect.target).kind !== "clause")
     throw new Error(`invalid lock target ${JSON.stringify(effect.target)}: only clause documents can be locked`);
+  // A section's locks live in its own slot, beside the index record that changes them.
+  if (sectionOf(effect.target) !== sectionOf(record.doc))
+    throw new Error(`invalid lock target ${JSON.stringify(effect.target)}: not in the section of ${record.doc}`);
 }
 
 function checkSession(session: string): void {
@@ -180,30 +175,21 @@ function mergeById<T extends { readonly id: string }>(lists: readonly T[][]): T[
 
 export async function openRedisStore(options: RedisStoreOptions): Promise<RedisStore> {
   const { prefix } = options;
-  const client = createClient({
-    url: options.url,
-    // Fail commands while disconnected instead of queueing them: `ping` must reject and an
-    // `append` must not be acknowledged late, out of its caller's order.
-    disableOfflineQueue: true,
-    scripts: { appendBatch: appendScript },
-  });
-  client.on("error", (error: Error) => options.onError?.(error));
-  await client.connect();
+  const target: RedisTarget = "url" in options ? { url: options.url } : { clusterNodes: options.clusterNodes };
+  const conn = await connectRedis(target, APPEND_LUA, options.onError);
   try {
-    await checkLayout(client, prefix);
+    await checkLayout(conn, prefix);
   } catch (error) {
-    await client.close();
+    await conn.close();
     throw error;
   }
-  // Same connection, but bulk strings come back as Buffers: needed for binary fields.
-  const bin = client.withTypeMapping({ [RESP_TYPES.BLOB_STRING]: Buffer });
 
   const tag = (sectionKey: string) => `${prefix}{${sectionKey}}:`;
   const logKey = (doc: string) => `${tag(sectionOf(doc))}log:${doc}`;
   const snapKey = (doc: string) => `${tag(sectionOf(doc))}snap:${doc}`;
   const seqKey = (sectionKey: string) => `${tag(sectionKey)}seq`;
   const docsKey = (sectionKey: string) => `${tag(sectionKey)}docs`;
-  const locksKey = `${prefix}locks`;
+  const locksKey = (sectionKey: string) => `${tag(sectionKey)}locks`;
   const revisionsKey = (session: string) => `${prefix}revisions:${session}`;
   const sessionsKey = `${prefix}sessions`;
 
@@ -214,13 +200,12 @@ export async function openRedisStore(options: RedisStoreOptions): Promise<RedisS
     const key = logKey(doc);
     const out: Entry[] = [];
     for (let from = start; ; ) {
-      const page = (await bin.xRange(key, from, end, { COUNT: PAGE })) ?? [];
+      const page = await conn.xRange(key, from, end, PAGE);
       options.onEntriesRead?.(key, page.length);
-      for (const entry of page)
-        out.push({ id: entry.id.toString(), doc, fields: entry.message as Record<string, Buffer> });
+      for (const entry of page) out.push({ id: entry.id, doc, fields: entry.fields });
       const last = page[page.length - 1];
       if (page.length < PAGE || last === undefined) return out;
-      from = `(${last.id.toString()}`;
+      from = `(${last.id}`;
     }
   }
 
@@ -246,38 +231,6 @@ export async function openRedisStore(options: RedisStoreOptions): Promise<RedisS
     };
   }
 
-  /** A connection of the follower's own: its blocking reads must not hold the store's. */
-  function followReader(onError?: (error: unknown) => void): FollowReader {
-    const conn = client.duplicate();
-    conn.on("error", (error: Error) => onError?.(error));
-    const ready = conn.connect();
-    const binConn = conn.withTypeMapping({ [RESP_TYPES.BLOB_STRING]: Buffer });
-    return {
-      async read(streams, block, count) {
-        await ready;
-        const reply = await binConn.xRead(
-          streams.map((s) => ({ key: s.key, id: s.id })),
-          block === null ? { COUNT: count } : { BLOCK: block, COUNT: count },
-        );
-        if (reply === null) return null;
-        return (reply as { name: Buffer; messages: { id: Buffer; message: Record<string, Buffer> }[] }[]).map(
-          (stream) => ({
-            key: stream.name.toString(),
-            entries: stream.messages.map((m) => ({ id: m.id.toString(), fields: m.message })),
-          }),
-        );
-      },
-      async clientId() {
-        await ready;
-        return conn.clientId();
-      },
-      async close() {
-        await ready.catch(() => undefined);
-        if (conn.isOpen) conn.destroy();
-      },
-    };
-  }
-
   /** KEYS and ARGV of the append script for a validated batch (see APPEND_LUA). */
   function scriptCall(records: readonly UpdateRecord[]): { keys: string[]; args: (string | Buffer)[] } {
     const keys: string[] = [];
@@ -294,12 +247,16 @@ export async function openRedisStore(options: RedisStoreOptions): Promise<RedisS
     for (const r of records) {
       const section = sectionOf(r.doc);
       const { sub, name, role, delegation } = r.author;
-      args.push(indexOf(logKey(r.doc)), indexOf(seqKey(section)), indexOf(docsKey(section)));
+      args.push(
+        indexOf(logKey(r.doc)),
+        indexOf(seqKey(section)),
+        indexOf(docsKey(section)),
+        indexOf(locksKey(section)),
+      );
       args.push(r.doc, toBuffer(r.update), sub, name, role, delegation ?? "", String(r.at));
       args.push(r.command === undefined ? "0" : "1", r.command ?? "");
       args.push(r.lockEffect?.type ?? "", r.lockEffect?.target ?? "", r.origin ?? "");
     }
-    keys.push(locksKey);
     return { keys, args };
   }
 
@@ -312,15 +269,22 @@ export async function openRedisStore(options: RedisStoreOptions): Promise<RedisS
         checkLockEffect(r);
       }
       if (records.length === 0) return [];
-      const { keys, args } = scriptCall(records);
-      const ids = await client.appendBatch(keys, args);
-      if (ids.length !== records.length) throw new Error(`append: expected ${records.length} ids, got ${ids.length}`);
-      return ids.map((id) => (id === null ? null : String(id)));
+      // One script per slot on a cluster (per section, in order); one for the batch on one server.
+      const groups = conn.cluster ? bySection(records) : [records.map((record, at) => ({ record, at }))];
+      const out: (string | null)[] = new Array(records.length).fill(null);
+      for (const group of groups) {
+        const { keys, args } = scriptCall(group.map((g) => g.record));
+        const ids = await conn.appendBatch(APPEND_LUA, keys, args);
+        if (ids.length !== group.length) throw new Error(`append: expected ${group.length} ids, got ${ids.length}`);
+        for (const [i, g] of group.entries())
+          out[g.at] = ids[i] === null || ids[i] === undefined ? null : String(ids[i]);
+      }
+      return out;
     },
 
     async load(doc: string): Promise<DocLog> {
       sectionOf(doc);
-      const snap = await bin.hmGet(snapKey(doc), ["state", "head"]);
+      const snap = await conn.hmGetBuffers(snapKey(doc), ["state", "head"]);
       const state = snap[0] ?? null;
       const snapHead = snap[1] ? snap[1].toString() : null;
       const entries = await readLog(doc, snapHead === null ? "-" : `(${snapHead}`);
@@ -334,7 +298,7 @@ export async function openRedisStore(options: RedisStoreOptions): Promise<RedisS
 
     async saveSnapshot(doc: string, state: Uint8Array, head: string) {
       sectionOf(doc);
-      await client.hSet(snapKey(doc), { state: toBuffer(state), head: checkId(head) });
+      await conn.hSet(snapKey(doc), { state: toBuffer(state), head: checkId(head) });
     },
 
     async history(doc: string, until?: string | null): Promise<StoredUpdate[]> {
@@ -344,56 +308,62 @@ export async function openRedisStore(options: RedisStoreOptions): Promise<RedisS
     async sectionHistory(sectionKey: string, until?: string | null): Promise<StoredUpdate[]> {
       checkSectionKey(sectionKey);
       const end = rangeEnd(until);
-      const docs = (await client.sMembers(docsKey(sectionKey))).filter((doc) => parseDocName(doc).ok);
+      const docs = (await conn.sMembers(docsKey(sectionKey))).filter((doc) => parseDocName(doc).ok);
       const logs = await Promise.all(docs.map((doc) => readLog(doc, "-", end)));
       return mergeById(logs).map(toStored);
     },
 
     async position(sectionKey: string) {
       checkSectionKey(sectionKey);
-      const n = await client.get(seqKey(sectionKey));
+      const n = await conn.get(seqKey(sectionKey));
       return n === null ? null : `${n}-0`;
     },
 
     async lockedDocs(prefix: string) {
-      return (await client.sMembers(locksKey)).filter((doc) => doc.startsWith(prefix)).sort();
+      // Every section's lock set (an administrative read, not on the write path).
+      const sets = await conn.scan(`${escapeGlob(options.prefix)}{*}:locks`);
+      const docs = (await Promise.all(sets.map((key) => conn.sMembers(key)))).flat();
+      return docs.filter((doc) => doc.startsWith(prefix)).sort();
     },
 
     async saveRevision(session: string, revision: RevisionRecord) {
       checkSession(session);
-      return (await client.hSetNX(revisionsKey(session), revision.label, JSON.stringify(revision))) === 1;
+      return await conn.hSetNX(revisionsKey(session), revision.label, JSON.stringify(revision));
     },
 
     async getRevision(session: string, label: string) {
       checkSession(session);
-      const json = await client.hGet(revisionsKey(session), label);
+      const json = await conn.hGet(revisionsKey(session), label);
       return json == null ? null : (JSON.parse(json) as RevisionRecord);
     },
 
     async listRevisions(session: string) {
       checkSession(session);
-      const all = await client.hVals(revisionsKey(session));
+      const all = await conn.hVals(revisionsKey(session));
       return all.map((json) => JSON.parse(json) as RevisionRecord).sort(byTime);
     },
 
     async createSession(session: SessionRecord) {
-      return (await client.hSetNX(sessionsKey, session.id, JSON.stringify(session))) === 1;
+      return await conn.hSetNX(sessionsKey, session.id, JSON.stringify(session));
     },
 
     async getSession(id: string) {
-      const json = await client.hGet(sessionsKey, id);
+      const json = await conn.hGet(sessionsKey, id);
       return json == null ? null : (JSON.parse(json) as SessionRecord);
     },
 
     async listSessions() {
-      const all = await client.hVals(sessionsKey);
+      const all = await conn.hVals(sessionsKey);
       return all.map((json) => JSON.parse(json) as SessionRecord).sort(byCreation);
     },
 
     follow(deliver, onError) {
+      const { reader, unblock } = conn.followReader(onError);
       return followRedisStreams({
-        reader: followReader(onError),
-        unblock: async (clientId) => void (await client.clientUnblock(clientId)),
+        reader,
+        ...(unblock ? { unblock } : {}),
+        // A cluster cannot read streams of several slots in one call.
+        ...(conn.cluster ? { groupOf: (key: string) => key.slice(0, key.indexOf("}") + 1) } : {}),
         keyOf: logKey,
         decode: (doc, entry) => toStored({ id: entry.id, doc, fields: entry.fields }),
         deliver,
@@ -403,13 +373,30 @@ export async function openRedisStore(options: RedisStoreOptions): Promise<RedisS
     },
 
     async ping() {
-      await client.ping();
+      await conn.ping();
     },
 
     async close() {
-      if (client.isOpen) await client.close();
+      await conn.close();
     },
   });
+}
+
+/** Groups a batch by section, keeping each record's place in it; groups in order of first record. */
+function bySection(records: readonly UpdateRecord[]): { record: UpdateRecord; at: number }[][] {
+  const groups = new Map<string, { record: UpdateRecord; at: number }[]>();
+  for (const [at, record] of records.entries()) {
+    const key = sectionOf(record.doc);
+    const group = groups.get(key) ?? [];
+    group.push({ record, at });
+    groups.set(key, group);
+  }
+  return [...groups.values()];
+}
+
+/** A glob pattern matching `text` literally. */
+function escapeGlob(text: string): string {
+  return text.replace(/[*?[\]\\]/g, (c) => `\\${c}`);
 }
 
 /** Oldest first, ties by label (the SQLite store lists revisions the same way). */
@@ -426,19 +413,12 @@ function byCreation(a: SessionRecord, b: SessionRecord): number {
  * Marks an unused prefix with the current layout; refuses one that holds data of another
  * layout (sessions but no mark): reading it as empty would hide every stored update.
  */
-async function checkLayout(
-  client: {
-    get(key: string): Promise<string | null>;
-    exists(key: string): Promise<number>;
-    set(key: string, value: string, options: { NX: true }): Promise<string | null>;
-  },
-  prefix: string,
-): Promise<void> {
-  const layout = await client.get(`${prefix}layout`);
+async function checkLayout(conn: RedisConnection, prefix: string): Promise<void> {
+  const layout = await conn.get(`${prefix}layout`);
   if (layout === LAYOUT) return;
-  if (layout !== null || (await client.exists(`${prefix}sessions`)) > 0)
+  if (layout !== null || (await conn.exists(`${prefix}sessions`)))
     throw new Error(
       `Redis prefix ${JSON.stringify(prefix)} holds data of an older layout (${layout ?? "1"}); use a new prefix`,
     );
-  await client.set(`${prefix}layout`, LAYOUT, { NX: true });
+  await conn.setNX(`${prefix}layout`, LAYOUT);
 }

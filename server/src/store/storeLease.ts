@@ -1,7 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import { setTimeout as delay } from "node:timers/promises";
-import { createClient } from "redis";
+import { createClient, createCluster } from "redis";
+import type { RedisTarget } from "./redisConnection.ts";
 
 /**
  * One owner per Redis store until several nodes can share one (two nodes on one prefix lose
@@ -15,14 +16,13 @@ export interface StoreLease {
   release(): Promise<void>;
 }
 
-export interface LeaseOptions {
-  readonly url: string;
+export type LeaseOptions = RedisTarget & {
   readonly prefix: string;
   readonly ttlMs: number;
   /** The lease was taken over (e.g. this node stalled for longer than the TTL): stop writing. */
   readonly onLost: (message: string) => void;
   readonly onError?: (error: Error) => void;
-}
+};
 
 export class LeaseHeldError extends Error {
   override readonly name = "LeaseHeldError";
@@ -39,8 +39,14 @@ return 0`;
 const RELEASE_LUA = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
 
 export async function acquireStoreLease(options: LeaseOptions): Promise<StoreLease> {
-  const { url, prefix, ttlMs } = options;
-  const client = createClient({ url, disableOfflineQueue: true });
+  const { prefix, ttlMs } = options;
+  const client =
+    "url" in options
+      ? createClient({ url: options.url, disableOfflineQueue: true })
+      : createCluster({
+          rootNodes: options.clusterNodes.map((node) => ({ url: `redis://${node}` })),
+          defaults: { disableOfflineQueue: true },
+        });
   client.on("error", (error: Error) => options.onError?.(error));
   await client.connect();
   const key = `${prefix}lease`;
@@ -51,7 +57,12 @@ export async function acquireStoreLease(options: LeaseOptions): Promise<StoreLea
         (await client.set(key, holder, { condition: "NX", expiration: { type: "PX", value: ttlMs } })) === "OK",
       read: () => Promise.all([client.get(key), client.pTTL(key)]),
     };
-    await waitForLease(lease, key, ttlMs, new URL(url).host);
+    await waitForLease(
+      lease,
+      key,
+      ttlMs,
+      "url" in options ? new URL(options.url).host : options.clusterNodes.join(","),
+    );
   } catch (error) {
     await client.close();
     throw error;
