@@ -260,7 +260,9 @@ export class CommandService {
   }
 
   private figuresOf(session: string, section: string, clause: string) {
-    return this.registry.withDocument(clauseRef(session, section, clause), (h) => readClause(h.doc).figures);
+    return this.registry.withDocument(clauseRef(session, section, clause), (h) =>
+      h.readDurable((doc) => readClause(doc).figures),
+    );
   }
 
   /**

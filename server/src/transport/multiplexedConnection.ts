@@ -128,13 +128,17 @@ export function attachMultiplexedConnection(
       case "auth":
         return; // already authenticated (a provider re-created quickly); nothing to do
       case "syncStep1":
-        guard.send(
-          encodeMultiplexed.sync(address, {
-            type: "syncStep2",
-            update: Y.encodeStateAsUpdate(host.doc, message.stateVector),
-          }),
-        );
-        guard.send(encodeMultiplexed.sync(address, { type: "syncStep1", stateVector: Y.encodeStateVector(host.doc) }));
+        // Sent once every update they hold is durable (DocumentHost.readDurable).
+        host
+          .readDurable((doc) => [Y.encodeStateAsUpdate(doc, message.stateVector), Y.encodeStateVector(doc)] as const)
+          .then(
+            ([update, stateVector]) => {
+              if (channels.get(address) !== channel) return;
+              guard.send(encodeMultiplexed.sync(address, { type: "syncStep2", update }));
+              guard.send(encodeMultiplexed.sync(address, { type: "syncStep1", stateVector }));
+            },
+            () => {}, // the copy was dropped: its subscribers are told to reconnect
+          );
         return;
       case "syncStep2":
       case "update":

@@ -45,7 +45,11 @@ export function attachPlainConnection(
   const handle = (h: DocumentHost, updates: UpdateIntake, message: PlainInbound): void => {
     switch (message.type) {
       case "syncStep1":
-        guard.send(encodePlain.sync({ type: "syncStep2", update: Y.encodeStateAsUpdate(h.doc, message.stateVector) }));
+        // Sent once every update it holds is durable (DocumentHost.readDurable).
+        h.readDurable((doc) => Y.encodeStateAsUpdate(doc, message.stateVector)).then(
+          (update) => guard.send(encodePlain.sync({ type: "syncStep2", update })),
+          () => {}, // the copy was dropped: its subscribers are told to reconnect
+        );
         return;
       case "syncStep2":
       case "update":
