@@ -3,15 +3,17 @@ import type { Notice } from "@gavel/protocol";
 import * as Y from "yjs";
 import { type ErrorCode, GavelError } from "../errors.ts";
 import type { UpdateAuthor, UpdateRecord } from "../store/Store.ts";
-import { BracketGuard } from "./BracketGuard.ts";
+import { BracketGuard, bracketsMayChange } from "./BracketGuard.ts";
 import { DocumentPresence, type PresenceSubscriber } from "./DocumentPresence.ts";
 import type { GroupCommit } from "./GroupCommit.ts";
 import { isSettled } from "./replayLog.ts";
+import { SharedFrames } from "./SharedFrames.ts";
 import { UpdateGate } from "./updateCheck.ts";
 
 /** What a document needs of a connection: the core never sees a socket. */
 export interface DocSubscriber extends PresenceSubscriber {
-  sendUpdate(update: Uint8Array): void;
+  /** `frames` holds the encodings other subscribers already made of the same update. */
+  sendUpdate(update: Uint8Array, frames: SharedFrames): void;
   /** A notice about this document (refusals are answered separately, to the writer). */
   notify(notice: Notice): void;
   /** The server dropped its copy of this document; the subscriber must resynchronise. */
@@ -86,6 +88,10 @@ export class DocumentHost {
   private barriers: Barrier[] = [];
   /** Dropped: this copy may hold what the store does not; nothing read of it leaves any more. */
   private broken = false;
+  /** A transaction may have changed the clause's brackets since the figures were last read. */
+  private bracketsChanged = true;
+  /** The whole state, encoded once for every newcomer until the document changes. */
+  private wholeState: SharedFrames | null = null;
   /** Bracket ownership (SPEC BO5) of clients' writes. */
   private readonly brackets = new BracketGuard();
   private lock: LockState = { state: "unlocked" };
@@ -107,6 +113,13 @@ export class DocumentHost {
     doc: Y.Doc = new Y.Doc({ gc: true }),
   ) {
     this.doc = doc;
+    this.doc.on("update", () => {
+      this.wholeState = null;
+    });
+    if (name.kind === "clause")
+      this.doc.on("afterTransaction", (transaction: Y.Transaction) => {
+        if (!this.bracketsChanged && bracketsMayChange(transaction)) this.bracketsChanged = true;
+      });
     this.presence = new DocumentPresence(doc);
     this.gate = new UpdateGate(doc);
   }
@@ -197,8 +210,9 @@ export class DocumentHost {
     if (this.broken) return this.settle({ type: "applied" });
     this.head = id;
     this.updatesSinceSnapshot += 1;
+    const frames = new SharedFrames(update);
     for (const subscriber of this.subscribers) {
-      if (subscriber !== from) subscriber.sendUpdate(update);
+      if (subscriber !== from) subscriber.sendUpdate(update, frames);
     }
     this.hooks.onPersisted(this, author);
     return this.settle({ type: "applied" });
@@ -220,6 +234,37 @@ export class DocumentHost {
         fail: () => reject(new GavelError("STORE_UNAVAILABLE", "the document was reloaded; retry")),
       });
     });
+  }
+
+  /**
+   * Whether the brackets may have changed since the last call (live figures re-read the clause
+   * only then; typing that touches no bracket mark costs nothing).
+   */
+  takeBracketChange(): boolean {
+    const changed = this.bracketsChanged;
+    this.bracketsChanged = false;
+    return changed;
+  }
+
+  /**
+   * The answer to a sync step 1 with `stateVector`, once durable. A newcomer (empty state vector:
+   * a connect storm) gets the whole state, encoded once for all of them until the next change.
+   */
+  syncAnswer(stateVector: Uint8Array): Promise<SharedFrames> {
+    const fresh = stateVector.length === 1 && stateVector[0] === 0;
+    return this.readDurable((doc) => {
+      if (!fresh) return new SharedFrames(Y.encodeStateAsUpdate(doc, stateVector));
+      this.wholeState ??= new SharedFrames(Y.encodeStateAsUpdate(doc));
+      return this.wholeState;
+    });
+  }
+
+  /**
+   * At load: the stored snapshot, when no update follows it, is the whole state as is (a cold
+   * clause is answered with its bytes, never encoded again).
+   */
+  useStoredState(snapshot: Uint8Array): void {
+    this.wholeState = new SharedFrames(snapshot);
   }
 
   /**

@@ -150,6 +150,7 @@ export class DocumentRegistry {
     );
     host.head = log.head;
     host.updatesSinceSnapshot = log.updates.length;
+    if (log.snapshot && log.updates.length === 0 && replayed.skipped.length === 0) host.useStoredState(log.snapshot);
     // A snapshot without the skipped updates spares the next load from skipping them again.
     if (replayed.skipped.length > 0) {
       host.updatesSinceSnapshot = Math.max(1, host.updatesSinceSnapshot);
