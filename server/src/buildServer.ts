@@ -81,11 +81,21 @@ export async function buildServer(config: Config, deps: ServerDeps): Promise<Gav
   const views = new SessionViews(sessions, registry);
   const history = new HistoryService(store, commit, sessions);
   const commands = new CommandService(sessions, registry, { secretariatMayLock: config.secretariatMayLock });
+  // Once per batch and clause: the edits stored together are followed by one look at the figures.
+  const edited = new Map<DocumentHost, UpdateAuthor>();
   afterPersist = (host, author) => {
     if (host.name.kind !== "clause") return;
-    commands
-      .afterClauseEdit(host, author)
-      .catch((error: unknown) => log(`figures of ${host.name.name} not updated`, error));
+    if (edited.size === 0) setImmediate(followEdits);
+    edited.set(host, author);
+  };
+  const followEdits = () => {
+    const batch = [...edited];
+    edited.clear();
+    for (const [host, author] of batch) {
+      commands
+        .afterClauseEdit(host, author)
+        .catch((error: unknown) => log(`figures of ${host.name.name} not updated`, error));
+    }
   };
   const verify = (token: string): Promise<VerifiedToken> => verifyToken(secret, token);
 

@@ -1,5 +1,6 @@
 import { rmSync } from "node:fs";
 import { join } from "node:path";
+import Database from "better-sqlite3";
 import { describe, expect, it, onTestFinished } from "vitest";
 import { tempDir } from "../../test/support/tmp.ts";
 import { GroupCommit } from "../src/core/GroupCommit.ts";
@@ -258,5 +259,31 @@ describe("GroupCommit over the SQLite store", () => {
     o.failNext = failure;
     await Promise.allSettled([1, 2].map((n) => commit.submit(record(n))));
     expect(failures).toEqual([[failure, 2]]);
+  });
+
+  it("with the SQLite store, batches the records that arrive while an append is in flight", async () => {
+    const o = observedStore();
+    const commit = new GroupCommit(o.store);
+    // Another connection holds the write lock: the append waits in the writer thread (busy
+    // timeout), and the event loop must go on meanwhile (a synchronous append would block it).
+    const blocker = new Database(o.real.file);
+    onTestFinished(() => {
+      blocker.close();
+    });
+    blocker.exec("BEGIN IMMEDIATE");
+    let firstStored = false;
+    const first = commit.submit(record(1)).then((id) => {
+      firstStored = true;
+      return id;
+    });
+    await turnsUntil(() => o.batches.length === 1);
+    const later = [2, 3, 4].map((n) => commit.submit(record(n)));
+    await turns(10);
+    expect(firstStored).toBe(false);
+    expect(o.batches).toEqual([[1]]);
+    blocker.exec("COMMIT");
+    await Promise.all([first, ...later]);
+    expect(o.batches).toEqual([[1], [2, 3, 4]]);
+    expect((await o.real.history(DOC)).map((h) => h.update[0])).toEqual([1, 2, 3, 4]);
   });
 });

@@ -260,7 +260,9 @@ export class CommandService {
   }
 
   private figuresOf(session: string, section: string, clause: string) {
-    return this.registry.withDocument(clauseRef(session, section, clause), (h) => readClause(h.doc).figures);
+    return this.registry.withDocument(clauseRef(session, section, clause), (h) =>
+      h.readDurable((doc) => readClause(doc).figures),
+    );
   }
 
   /**
@@ -275,6 +277,9 @@ export class CommandService {
     // the live index is current, so equal figures mean there is nothing to write.
     if (index.pendingServerChanges === 0) {
       const live = entryOf(index.doc, id);
+      // No bracket touched since the figures were last read: they are the same, and only an
+      // agreed, unlocked clause could still be reopened by the edit.
+      if (!clause.takeBracketChange() && (!live || live.lock || live.consensus.state === "open")) return;
       const figures = readClause(clause.doc).figures;
       if (
         !live ||

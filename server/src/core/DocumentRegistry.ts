@@ -1,5 +1,4 @@
 import { type ClauseEntry, type DocName, INDEX_CLAUSES, indexDocName } from "@gavel/model";
-import * as Y from "yjs";
 import { GavelError } from "../errors.ts";
 import type { DocLog, Store, UpdateAuthor } from "../store/Store.ts";
 import { DocumentHost, type WriteOutcome } from "./DocumentHost.ts";
@@ -151,6 +150,7 @@ export class DocumentRegistry {
     );
     host.head = log.head;
     host.updatesSinceSnapshot = log.updates.length;
+    if (log.snapshot && log.updates.length === 0 && replayed.skipped.length === 0) host.useStoredState(log.snapshot);
     // A snapshot without the skipped updates spares the next load from skipping them again.
     if (replayed.skipped.length > 0) {
       host.updatesSinceSnapshot = Math.max(1, host.updatesSinceSnapshot);
@@ -186,15 +186,18 @@ export class DocumentRegistry {
     if (host.updatesSinceSnapshot >= this.options.compactEvery) void this.compact(host);
   }
 
-  /** Snapshots by encoding the document state (never by merging long logs: see DESIGN.md). */
+  /**
+   * Snapshots by encoding the document state (never by merging long logs: see DESIGN.md), once
+   * every update it holds is durable; the write runs off the event loop.
+   */
   private async compact(host: DocumentHost): Promise<void> {
     if (this.compacting.has(host) || host.head === null || host.updatesSinceSnapshot === 0) return;
     this.compacting.add(host);
-    const head = host.head;
-    const covered = host.updatesSinceSnapshot;
     try {
-      await this.store.saveSnapshot(host.name.name, Y.encodeStateAsUpdate(host.doc), head);
-      host.updatesSinceSnapshot -= covered;
+      const snapshot = await host.durableSnapshot();
+      if (snapshot === null) return; // a later update tries again
+      await this.store.saveSnapshot(host.name.name, snapshot.state, snapshot.head);
+      host.updatesSinceSnapshot = Math.max(0, host.updatesSinceSnapshot - snapshot.covered);
     } catch (error) {
       this.events.onError(`snapshot of ${host.name.name} failed`, error);
     } finally {
@@ -205,9 +208,14 @@ export class DocumentRegistry {
   private async unload(host: DocumentHost): Promise<void> {
     this.unloadTimers.delete(host);
     if ((this.holds.get(host) ?? 0) > 0 || this.hosts.get(host.name.name) !== host) return;
+    if (host.busy || (host.updatesSinceSnapshot > 0 && host.head !== null)) {
+      await host.settled();
+      await this.compact(host);
+    }
+    // Acquired again (or dropped) while the snapshot was written: it stays, or is gone already.
+    if ((this.holds.get(host) ?? 0) > 0 || this.hosts.get(host.name.name) !== host) return;
     this.hosts.delete(host.name.name);
     this.holds.delete(host);
-    await this.compact(host);
     host.destroy();
     this.releaseIndexOf(host);
   }
@@ -237,6 +245,7 @@ export class DocumentRegistry {
     const hosts = [...this.hosts.values()];
     this.hosts.clear();
     for (const host of hosts) {
+      await host.settled();
       await this.compact(host);
       host.destroy();
     }

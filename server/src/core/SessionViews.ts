@@ -71,7 +71,9 @@ export class SessionViews {
     const index = await this.registry.withDocument(indexRef(id, sectionId), (h) => readSectionIndex(h.doc));
     const clauses: ClauseView[] = [];
     for (const clause of index.clauses) {
-      const content = await this.registry.withDocument(clauseRef(id, sectionId, clause.id), (h) => readClause(h.doc));
+      const content = await this.registry.withDocument(clauseRef(id, sectionId, clause.id), (h) =>
+        h.readDurable(readClause),
+      );
       clauses.push({
         id: clause.id,
         number: clause.label,

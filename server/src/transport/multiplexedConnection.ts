@@ -88,7 +88,10 @@ export function attachMultiplexedConnection(
   const open = (address: string, host: DocumentHost, actor: Actor): Extract<Channel, { state: "open" }> => {
     const subscriber: DocSubscriber = {
       actor,
-      sendUpdate: (update) => guard.send(encodeMultiplexed.sync(address, { type: "update", update })),
+      sendUpdate: (_update, frames) =>
+        guard.send(
+          frames.frame(`update:${address}`, (update) => encodeMultiplexed.sync(address, { type: "update", update })),
+        ),
       sendAwareness: (update) => guard.send(encodeMultiplexed.awareness(address, update)),
       documentLost: () => guard.close(CloseCode.internalError, "document reloaded; reconnect"),
       notify: (notice) => guard.send(encodeMultiplexed.stateless(address, encodeNotice(notice))),
@@ -150,13 +153,20 @@ export function attachMultiplexedConnection(
       case "auth":
         return; // already authenticated (a provider re-created quickly); nothing to do
       case "syncStep1":
-        guard.send(
-          encodeMultiplexed.sync(address, {
-            type: "syncStep2",
-            update: Y.encodeStateAsUpdate(host.doc, message.stateVector),
-          }),
+        // Sent once every update they hold is durable (DocumentHost.readDurable).
+        host.syncAnswer(message.stateVector).then(
+          (answer) => {
+            if (channels.get(address) !== channel) return;
+            const frame = answer.frame(`step2:${address}`, (update) =>
+              encodeMultiplexed.sync(address, { type: "syncStep2", update }),
+            );
+            guard.send(frame);
+            guard.send(
+              encodeMultiplexed.sync(address, { type: "syncStep1", stateVector: Y.encodeStateVector(host.doc) }),
+            );
+          },
+          () => {}, // the copy was dropped: its subscribers are told to reconnect
         );
-        guard.send(encodeMultiplexed.sync(address, { type: "syncStep1", stateVector: Y.encodeStateVector(host.doc) }));
         return;
       case "syncStep2":
       case "update":
