@@ -20,7 +20,6 @@ import {
   INDEX_TAKEN_UP,
   type RoomCommand,
   type RuleContext,
-  readClause,
   type SessionOptions,
   stampOf,
   type TakenUp,
@@ -172,7 +171,11 @@ export class CommandService {
       (indexDoc, current) => {
         const { position, bracket } = unwrap(decideInsert(ctx, current, command));
         const id = nextClauseId(indexDoc);
-        const clause = newClauseText(command.text ?? "", bracket ? { ...bracket, id: `b-${id}`, group: null } : null);
+        const clause = newClauseText(
+          index.layout,
+          command.text ?? "",
+          bracket ? { ...bracket, id: `b-${id}`, group: null } : null,
+        );
         text = { doc: clauseRef(session, command.section, id).name, update: clause.update, author, at: Date.now() };
         const entry: ClauseEntry = {
           id,
@@ -260,7 +263,7 @@ export class CommandService {
   }
 
   private figuresOf(session: string, section: string, clause: string) {
-    return this.registry.withDocument(clauseRef(session, section, clause), (h) => readClause(h.doc).figures);
+    return this.registry.withDocument(clauseRef(session, section, clause), (h) => h.layout.read(h.doc).figures);
   }
 
   /**
@@ -275,7 +278,7 @@ export class CommandService {
     // the live index is current, so equal figures mean there is nothing to write.
     if (index.pendingServerChanges === 0) {
       const live = entryOf(index.doc, id);
-      const figures = readClause(clause.doc).figures;
+      const figures = clause.layout.read(clause.doc).figures;
       if (
         !live ||
         (sameFigures(live.figures, figures) && consensusAfterEdit(live, figures, stampOfAuthor(editor)) === null)
@@ -289,7 +292,7 @@ export class CommandService {
         // so that two quick edits (bracket, then undo) can never leave a stale count.
         const entry = entryOf(doc, id);
         if (!entry) return;
-        const figures = readClause(clause.doc).figures;
+        const figures = clause.layout.read(clause.doc).figures;
         const consensus = consensusAfterEdit(entry, figures, stampOfAuthor(editor));
         if (sameFigures(entry.figures, figures) && consensus === null) return; // nothing stored
         doc.getMap<ClauseEntry>(INDEX_CLAUSES).set(id, { ...entry, figures, consensus: consensus ?? entry.consensus });

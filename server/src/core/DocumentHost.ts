@@ -1,4 +1,11 @@
-import { type Actor, authorize, type DocName, type LockRecord } from "@gavel/model";
+import {
+  type Actor,
+  authorize,
+  type ClauseLayout,
+  type DocName,
+  type LockRecord,
+  prosemirrorLayout,
+} from "@gavel/model";
 import type { Notice } from "@gavel/protocol";
 import * as Y from "yjs";
 import type { ErrorCode } from "../errors.ts";
@@ -72,8 +79,8 @@ export class DocumentHost {
    * anything that may have left it inconsistent: it is then rebuilt from the live document.
    */
   private shadow: Y.Doc | null = null;
-  /** Bracket ownership (SPEC BO5) of clients' writes. */
-  private readonly brackets = new BracketGuard();
+  /** Bracket ownership (SPEC BO5) of clients' writes, read through the session's clause layout. */
+  private readonly brackets: BracketGuard;
   private lock: LockState = { state: "unlocked" };
   private inFlight = 0;
   private settledWaiters: (() => void)[] = [];
@@ -91,8 +98,11 @@ export class DocumentHost {
     private readonly commit: GroupCommit,
     private readonly hooks: HostHooks,
     doc: Y.Doc = new Y.Doc({ gc: true }),
+    /** How the session's clause text lives in a clause document (the session's editor). */
+    readonly layout: ClauseLayout = prosemirrorLayout,
   ) {
     this.doc = doc;
+    this.brackets = new BracketGuard(layout);
     this.presence = new DocumentPresence(doc);
     this.gate = new UpdateGate(doc);
   }
