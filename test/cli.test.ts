@@ -60,12 +60,22 @@ describe("command line", () => {
     // The links are printed just after the server starts listening.
     await waitUntil(() => /^More join links: /m.test(server.output()), "join links printed");
     const links = [...server.output().matchAll(/^\s+(chair|delegate|observer)\s+(http\S+)$/gm)];
-    expect(links.map((m) => m[1])).toEqual(["chair", "delegate", "observer"]);
-    for (const [, role, link] of links) {
+    const roles = ["chair", "delegate", "observer"];
+    expect(links.map((m) => m[1])).toEqual([...roles, ...roles]);
+    // The Tiptap demo first, then its Lexical twin from the same template.
+    for (const [i, [, role, link]] of links.entries()) {
+      const [session, editor] = i < 3 ? ["demo", "tiptap"] : ["demo-lexical", "lexical"];
       const signed = new URL(link ?? "").searchParams.get("token") ?? "";
-      const summary = await api<{ id: string }>(server.httpUrl, signed, "GET", "/api/sessions/demo");
+      const summary = await api<{ id: string; editor: string }>(
+        server.httpUrl,
+        signed,
+        "GET",
+        `/api/sessions/${session}`,
+      );
       expect(summary.status, role).toBe(200);
+      expect(summary.body.editor).toBe(editor);
     }
+    expect(server.output()).toContain('session "demo-lexical" (Lexical room):');
 
     // The printed command, run as printed in a shell without the server's environment.
     const command = /^More join links: (.+)$/m.exec(server.output())?.[1] ?? "";

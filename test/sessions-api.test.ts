@@ -1,4 +1,4 @@
-import { TEMPLATES } from "@gavel/model";
+import { prosemirrorLayout, TEMPLATES } from "@gavel/model";
 import { describe, expect, it } from "vitest";
 import { SERVER_AUTHOR } from "../server/src/core/SessionService.ts";
 import { seedRecords } from "../server/src/core/seedSession.ts";
@@ -93,7 +93,7 @@ describe("session creation after a crash", () => {
   it("documents seeded before a crash are not seeded twice: only the missing session record is written", async () => {
     const t = await startTestServer();
     // What a creation interrupted between seeding and the session record leaves in the store.
-    await t.store.append(seedRecords("crashy", TEMPLATES.empty, SERVER_AUTHOR, Date.now()));
+    await t.store.append(seedRecords("crashy", TEMPLATES.empty, SERVER_AUTHOR, Date.now(), prosemirrorLayout));
     expect(await t.server.sessions.ensureSession("crashy", "empty")).toBe(true);
     expect(await t.store.history("crashy/main/c1")).toHaveLength(1);
     expect(await t.store.history("crashy/main")).toHaveLength(1);

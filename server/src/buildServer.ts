@@ -1,4 +1,5 @@
 import { fileURLToPath } from "node:url";
+import type { ClauseLayout } from "@gavel/model";
 import Fastify, { type FastifyInstance } from "fastify";
 import { type VerifiedToken, verifyToken } from "./auth/tokens.ts";
 import type { Config } from "./config.ts";
@@ -66,7 +67,12 @@ export async function buildServer(config: Config, deps: ServerDeps): Promise<Gav
   const registry = new DocumentRegistry(
     store,
     commit,
-    { unloadAfterMs: config.unloadAfterMs, compactEvery: config.compactEvery },
+    {
+      unloadAfterMs: config.unloadAfterMs,
+      compactEvery: config.compactEvery,
+      // Resolved once per load, from the session record (cached by the session service).
+      layoutOf: (name): Promise<ClauseLayout> => sessions.layoutOf(name.session),
+    },
     {
       onOutcome: (outcome) => metrics.updates.inc({ outcome }),
       onError: log,

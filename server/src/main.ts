@@ -27,26 +27,37 @@ async function main(): Promise<void> {
   const server = await buildServer(config, { store, secret });
   const { app } = server;
 
-  if (config.demoSession && (await server.sessions.ensureSession(config.demoSession, "wtdc-action-plan"))) {
-    app.log.info(`created session "${config.demoSession}" from the wtdc-action-plan template`);
+  // The demo session is a Tiptap room; its twin SESSION-lexical holds the same template in a Lexical room.
+  const demos = config.demoSession
+    ? ([
+        { id: config.demoSession, editor: "tiptap" },
+        { id: `${config.demoSession}-lexical`, editor: "lexical" },
+      ] as const)
+    : [];
+  for (const demo of demos) {
+    if (await server.sessions.ensureSession(demo.id, "wtdc-action-plan", demo.editor)) {
+      app.log.info(`created session "${demo.id}" (${demo.editor}) from the wtdc-action-plan template`);
+    }
   }
   const address = await app.listen({ port: config.port, host: config.host });
   app.log.info(`store: ${kind}${kind === "sqlite" ? ` in ${config.dataDir}` : ""}`);
 
   if (dev && config.demoSession) {
-    const session = config.demoSession;
     const people = [
       { sub: "chair-1", name: "Chair", role: "chair", delegation: null },
       { sub: "delegate-afr", name: "Delegate of AFR", role: "delegate", delegation: "AFR" },
       { sub: "observer-1", name: "Observer", role: "observer", delegation: null },
     ] as const;
-    const lines = [`Development mode (no AUTH_SECRET): join tokens for session "${session}", valid 8 h:`];
-    for (const person of people) {
-      const token = await signToken(secret, { ...person, session }, 8 * 3600);
-      lines.push(`  ${person.role.padEnd(9)} ${address}/?token=${token}`);
+    const lines = ["Development mode (no AUTH_SECRET): join tokens valid 8 h:"];
+    for (const { id: session, editor } of demos) {
+      lines.push(` session "${session}" (${editor === "tiptap" ? "Tiptap" : "Lexical"} room):`);
+      for (const person of people) {
+        const token = await signToken(secret, { ...person, session }, 8 * 3600);
+        lines.push(`  ${person.role.padEnd(9)} ${address}/?token=${token}`);
+      }
     }
     lines.push(
-      `  sockets: ${address.replace(/^http/, "ws")}/collab?token=T  and  ${address.replace(/^http/, "ws")}/y/${session}/glossary/c1?token=T`,
+      `  sockets: ${address.replace(/^http/, "ws")}/collab?token=T  and  ${address.replace(/^http/, "ws")}/y/${config.demoSession}/glossary/c1?token=T`,
     );
     console.log(lines.join("\n"));
   }

@@ -3,6 +3,7 @@ import {
   CLAUSE_FRAGMENT,
   type ClauseEntry,
   NO_FIGURES,
+  prosemirrorLayout,
   readClause,
   writeClauseText,
   writeSectionIndex,
@@ -99,7 +100,7 @@ describe("redline", () => {
     const bracket: BracketAttrs = { id: "b1", by: ["CEPT"], reason: "substantive" };
     log.edit(`${KEY}/c1`, cept, CEPT, () => textOf(cept).format(26, 6, { bracket }), [afr]); // "should"
 
-    const segments = clauseSegments(log.records, before);
+    const segments = clauseSegments(log.records, before, prosemirrorLayout);
     expect(segments).toEqual([
       { text: "Member ", kind: "deleted", by: by(AFR) },
       { text: "States ", kind: "same", by: null },
@@ -123,7 +124,7 @@ describe("redline", () => {
     log.edit(`${KEY}/c1`, chair, CHAIR, () => textOf(chair).format(3, 7, { bracket: null }));
     const afr: BracketAttrs = { id: "b2", by: ["AFR"], reason: "substantive" };
     log.edit(`${KEY}/c1`, chair, AFR, () => textOf(chair).format(11, 9, { bracket: afr }));
-    expect(clauseSegments(log.records, before)).toEqual([
+    expect(clauseSegments(log.records, before, prosemirrorLayout)).toEqual([
       { text: "to ", kind: "same", by: null },
       { text: "[", kind: "deleted", by: by(CHAIR) },
       { text: "promote", kind: "same", by: null },
@@ -161,7 +162,7 @@ describe("redline", () => {
     log.record(KEY, CHAIR, Y.encodeStateAsUpdate(index, indexBefore), command);
     log.edit(`${KEY}/c2`, clauses[1]!, CEPT, () => textOf(clauses[1]!).insert(0, "The "));
 
-    const redline = sectionRedline(KEY, log.records, before);
+    const redline = sectionRedline(KEY, log.records, before, prosemirrorLayout);
     expect(redline.map((c) => [c.id, c.label, c.change])).toEqual([
       ["c1", "1", "removed"],
       ["c2", "2", "modified"],
@@ -170,7 +171,7 @@ describe("redline", () => {
     expect(redline[0]?.segments).toEqual([{ text: "Text of c1.", kind: "deleted", by: by(CHAIR) }]);
     expect(redline[1]?.segments[0]).toEqual({ text: "The ", kind: "inserted", by: by(CEPT) });
     expect(redline[2]?.segments).toEqual([{ text: "New.", kind: "inserted", by: by(AFR) }]);
-    expect(sectionRedline(KEY, log.records, log.records.length).map((c) => c.change)).toEqual([
+    expect(sectionRedline(KEY, log.records, log.records.length, prosemirrorLayout).map((c) => c.change)).toEqual([
       "unchanged",
       "unchanged",
     ]);
@@ -201,7 +202,7 @@ describe("redline", () => {
         );
         if (step === 15) before = log.records.length;
       }
-      const segments = clauseSegments(log.records, before);
+      const segments = clauseSegments(log.records, before, prosemirrorLayout);
       const label = `seed ${seed} round ${round}`;
       expect(project(segments, "from"), label).toBe(replayText(log.records.slice(0, before)));
       expect(project(segments, "to"), label).toBe(replayText(log.records));

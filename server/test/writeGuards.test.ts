@@ -6,6 +6,7 @@ import {
   type DocName,
   NO_FIGURES,
   parseDocName,
+  prosemirrorLayout,
   readClausePlainText,
   writeClauseText,
 } from "@gavel/model";
@@ -254,7 +255,7 @@ describe("a stored log with updates written before the check", () => {
     Y.applyUpdate(fresh, Y.encodeStateAsUpdate(host.doc));
     expect(readClausePlainText(fresh)).toBe(honest);
     // Time travel and exports replay the log the same way.
-    const state = replaySection(INDEX, await env.store.sectionHistory(INDEX));
+    const state = replaySection(INDEX, await env.store.sectionHistory(INDEX), prosemirrorLayout);
     expect(state.clauses[0]?.content.text).toBe(honest);
   });
 

@@ -1,6 +1,6 @@
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
-import type { Role } from "@gavel/model";
+import type { EditorKind, Role } from "@gavel/model";
 import {
   buildServer,
   type Config,
@@ -35,7 +35,15 @@ export interface TestServer {
  * closes it, e.g. in afterAll).
  */
 export async function startTestServer(
-  options: { store?: Store; env?: Record<string, string>; keep?: boolean; session?: string; dataDir?: string } = {},
+  options: {
+    store?: Store;
+    env?: Record<string, string>;
+    keep?: boolean;
+    session?: string;
+    dataDir?: string;
+    /** The session's editor, which decides its clause layout (default tiptap). */
+    editor?: EditorKind;
+  } = {},
 ): Promise<TestServer> {
   const dataDir = options.dataDir ?? tempDir("gavel-server-");
   const config: Config = loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: "warn", PORT: "0", ...options.env });
@@ -43,7 +51,7 @@ export async function startTestServer(
   const secret = secretKey(TEST_SECRET);
   const server = await buildServer(config, { store, secret });
   const session = options.session ?? "demo";
-  await server.sessions.ensureSession(session, "wtdc-action-plan");
+  await server.sessions.ensureSession(session, "wtdc-action-plan", options.editor);
   await server.app.listen({ port: 0, host: "127.0.0.1" });
   const { port } = server.app.server.address() as AddressInfo;
   let closed = false;

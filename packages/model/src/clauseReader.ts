@@ -52,16 +52,37 @@ export interface ClauseContent {
 
 /** Reads a clause document (the y-prosemirror layout writeClauseText writes). */
 export function readClause(doc: Y.Doc): ClauseContent {
+  return contentOfRuns(
+    doc
+      .getXmlFragment(CLAUSE_FRAGMENT)
+      .toArray()
+      .map((node) => {
+        const runs: AttributedRun[] = [];
+        collectRuns(node, runs);
+        return runs;
+      }),
+  );
+}
+
+/**
+ * A run of text as a layout finds it: its marks as attributes named after the mark (`bold`,
+ * `italic`, `bracket`, `footnote`), values as a client wrote them (untrusted).
+ */
+export interface AttributedRun {
+  readonly text: string;
+  readonly attributes: Readonly<Record<string, unknown>>;
+}
+
+/** The layout-neutral reading of paragraphs of attributed runs (every layout ends here, CS7). */
+export function contentOfRuns(paragraphs: readonly (readonly AttributedRun[])[]): ClauseContent {
   const ids = new SyntheticIds();
-  const paragraphs = doc
-    .getXmlFragment(CLAUSE_FRAGMENT)
-    .toArray()
-    .map((node) => {
-      const raw: RawRun[] = [];
-      collectRuns(node, raw);
-      return mergeRuns(ids.assign(raw));
-    });
-  return describeRuns(paragraphs);
+  return describeRuns(
+    paragraphs.map((runs) =>
+      mergeRuns(
+        ids.assign(runs.filter((run) => run.text.length > 0).map((run) => decodeRun(run.text, run.attributes))),
+      ),
+    ),
+  );
 }
 
 /** Reads a clause as plain text: paragraphs joined by newlines, brackets as literal `[ ]`. */
@@ -71,13 +92,8 @@ export function readClausePlainText(doc: Y.Doc): string {
 
 /** What readClause would return for a document written with these paragraphs, without Yjs. */
 export function describeClause(paragraphs: readonly ParagraphRuns[]): ClauseContent {
-  const ids = new SyntheticIds();
-  return describeRuns(
-    paragraphs.map((runs) =>
-      mergeRuns(
-        ids.assign(runs.filter((run) => run.text.length > 0).map((run) => decodeRun(run.text, markAttributes(run)))),
-      ),
-    ),
+  return contentOfRuns(
+    paragraphs.map((runs) => runs.map((run) => ({ text: run.text, attributes: markAttributes(run) }))),
   );
 }
 
@@ -117,17 +133,18 @@ interface DeltaOp {
 }
 
 /** Every text of a block, inline elements included, in document order. */
-function collectRuns(node: Y.XmlElement | Y.XmlText | Y.XmlHook, out: RawRun[]): void {
+function collectRuns(node: Y.XmlElement | Y.XmlText | Y.XmlHook, out: AttributedRun[]): void {
   if (node instanceof Y.XmlText) {
     for (const op of node.toDelta() as DeltaOp[]) {
-      if (typeof op.insert === "string" && op.insert.length > 0) out.push(decodeRun(op.insert, op.attributes ?? {}));
+      if (typeof op.insert === "string" && op.insert.length > 0)
+        out.push({ text: op.insert, attributes: op.attributes ?? {} });
     }
   } else if (node instanceof Y.XmlElement) {
     for (const child of node.toArray()) collectRuns(child, out);
   }
 }
 
-function decodeRun(text: string, attributes: Record<string, unknown>): RawRun {
+function decodeRun(text: string, attributes: Readonly<Record<string, unknown>>): RawRun {
   const bracket = attributes.bracket;
   const footnote = attributes.footnote;
   return {

@@ -1,4 +1,11 @@
-import { type Actor, type ClauseBracket, decideBracketEdit, needsOwnershipCheck, readClause } from "@gavel/model";
+import {
+  type Actor,
+  type ClauseBracket,
+  type ClauseLayout,
+  decideBracketEdit,
+  needsOwnershipCheck,
+  prosemirrorLayout,
+} from "@gavel/model";
 import * as Y from "yjs";
 
 /** A write refused for bracket ownership (SPEC BO5), answered as a lock refusal is. */
@@ -6,11 +13,6 @@ export interface BracketRefusal {
   readonly code: "BRACKET_OWNED";
   readonly reason: string;
 }
-
-/** Mark name of brackets in the clause layout (packages/model/src/clauseText.ts). */
-const BRACKET = "bracket";
-/** How far the change detector looks to the left of an item before it gives up (and says "changed"). */
-const MAX_WALK = 64;
 
 /**
  * Bracket ownership on the write path of one clause (SPEC BO). Off the common keystroke
@@ -20,7 +22,7 @@ const MAX_WALK = 64;
  * and after it compared (decideBracketEdit).
  *
  * The kept brackets are exact or stale only towards "more to check": a transaction that may
- * add a bracket or change whose it is (see bracketsMayChange) drops them, and they are read
+ * add a bracket or change whose it is (the layout's bracketsMayChange) drops them, and they are read
  * again at the next delegate's write. The copy is kept for the next check while it still
  * equals the base (one delegate typing in a clause with another's bracket pays one apply and
  * one read per keystroke, not a copy).
@@ -30,8 +32,11 @@ export class BracketGuard {
   private known: readonly ClauseBracket[] | null = null;
   private replica: { readonly doc: Y.Doc; brackets: readonly ClauseBracket[] } | null = null;
   private readonly watch = (transaction: Y.Transaction): void => {
-    if (this.known !== null && bracketsMayChange(transaction)) this.known = null;
+    if (this.known !== null && this.layout.bracketsMayChange(transaction)) this.known = null;
   };
+
+  /** `layout`: the clause layout of the session (its brackets are read through it). */
+  constructor(private readonly layout: ClauseLayout = prosemirrorLayout) {}
 
   /**
    * Whether `writer` may apply `update` to `base`, the state it will land on (the live document
@@ -41,7 +46,7 @@ export class BracketGuard {
   refusal(writer: Actor | null, base: Y.Doc, update: Uint8Array): BracketRefusal | null {
     if (writer === null || writer.role !== "delegate") return null;
     this.follow(base);
-    this.known ??= readClause(base).brackets;
+    this.known ??= this.layout.read(base).brackets;
     if (!needsOwnershipCheck(writer, this.known)) return null;
     const replica = this.replicaOf(base);
     try {
@@ -50,7 +55,7 @@ export class BracketGuard {
       this.replica = null;
       return null;
     }
-    const after = readClause(replica.doc).brackets;
+    const after = this.layout.read(replica.doc).brackets;
     const decision = decideBracketEdit(writer, replica.brackets, after);
     if (decision.ok) {
       replica.brackets = after;
@@ -65,7 +70,7 @@ export class BracketGuard {
     if (this.replica && Y.equalSnapshots(Y.snapshot(this.replica.doc), Y.snapshot(base))) return this.replica;
     const doc = new Y.Doc();
     Y.applyUpdate(doc, Y.encodeStateAsUpdate(base));
-    this.replica = { doc, brackets: readClause(doc).brackets };
+    this.replica = { doc, brackets: this.layout.read(doc).brackets };
     return this.replica;
   }
 
@@ -79,70 +84,5 @@ export class BracketGuard {
   }
 }
 
-/**
- * Whether a transaction may have added a bracket to what readClause reads, or changed the
- * proposers, id or first run of one. Conservative, and cheap for typing: a character typed
- * after another visible character takes that character's bracket, which is already there.
- * Deleting characters can only remove brackets (the kept list then names one too many, which
- * only costs a check), unless the deleted character began a bracket's run.
- */
-export function bracketsMayChange(transaction: Y.Transaction): boolean {
-  try {
-    return deletesBrackets(transaction) || insertsBrackets(transaction);
-  } catch {
-    return true; // it runs inside Yjs's transaction cleanup, where a throw would fail the write
-  }
-}
-
-function deletesBrackets(transaction: Y.Transaction): boolean {
-  const store = transaction.doc.store;
-  for (const [client, ranges] of transaction.deleteSet.clients) {
-    const structs = store.clients.get(client);
-    if (!structs) continue;
-    for (const { clock, len } of ranges) {
-      for (let i = Y.findIndexSS(structs, clock); i < structs.length; i++) {
-        const struct = structs[i];
-        if (!struct || struct.id.clock >= clock + len) break;
-        if (touchesBrackets(struct)) return true;
-      }
-    }
-  }
-  return false;
-}
-
-function insertsBrackets(transaction: Y.Transaction): boolean {
-  const store = transaction.doc.store;
-  for (const [client, after] of transaction.afterState) {
-    const before = transaction.beforeState.get(client) ?? 0;
-    const structs = store.clients.get(client);
-    if (after === before || !structs) continue;
-    // New structs of a client are the last ones of its list (they have the highest clocks).
-    for (let i = structs.length - 1; i >= 0; i--) {
-      const struct = structs[i];
-      if (!struct || struct.id.clock + struct.length <= before) break;
-      if (touchesBrackets(struct)) return true;
-    }
-  }
-  return false;
-}
-
-function touchesBrackets(struct: Y.AbstractStruct): boolean {
-  if (!(struct instanceof Y.Item)) return false;
-  const content = struct.content;
-  if (content instanceof Y.ContentFormat) return content.key === BRACKET;
-  if (content instanceof Y.ContentString) return beginsBracketRun(struct);
-  return false; // paragraphs' text are items of their own; embeds are not read as text
-}
-
-/** Whether the nearest visible thing to the item's left is a bracket mark (not a character). */
-function beginsBracketRun(item: Y.Item): boolean {
-  let left = item.left;
-  for (let steps = 0; left !== null; steps += 1, left = left.left) {
-    if (steps >= MAX_WALK) return true;
-    if (left.deleted) continue;
-    const content = left.content;
-    if (content instanceof Y.ContentString) return false;
-    if (content instanceof Y.ContentFormat && content.key === BRACKET) return content.value !== null;
-  }
-  return false;
-}
+/** The y-prosemirror detector, kept under its old name for its tests. */
+export const bracketsMayChange = prosemirrorLayout.bracketsMayChange;

@@ -20,7 +20,6 @@ import {
   INDEX_TAKEN_UP,
   type RoomCommand,
   type RuleContext,
-  readClause,
   type SessionOptions,
   stampOf,
   type TakenUp,
@@ -172,7 +171,11 @@ export class CommandService {
       (indexDoc, current) => {
         const { position, bracket } = unwrap(decideInsert(ctx, current, command));
         const id = nextClauseId(indexDoc);
-        const clause = newClauseText(command.text ?? "", bracket ? { ...bracket, id: `b-${id}`, group: null } : null);
+        const clause = newClauseText(
+          index.layout,
+          command.text ?? "",
+          bracket ? { ...bracket, id: `b-${id}`, group: null } : null,
+        );
         text = { doc: clauseRef(session, command.section, id).name, update: clause.update, author, at: Date.now() };
         const entry: ClauseEntry = {
           id,
@@ -261,7 +264,7 @@ export class CommandService {
 
   private figuresOf(session: string, section: string, clause: string) {
     return this.registry.withDocument(clauseRef(session, section, clause), (h) =>
-      h.readDurable((doc) => readClause(doc).figures),
+      h.readDurable((doc) => h.layout.read(doc).figures),
     );
   }
 
@@ -280,7 +283,7 @@ export class CommandService {
       // No bracket touched since the figures were last read: they are the same, and only an
       // agreed, unlocked clause could still be reopened by the edit.
       if (!clause.takeBracketChange() && (!live || live.lock || live.consensus.state === "open")) return;
-      const figures = readClause(clause.doc).figures;
+      const figures = clause.layout.read(clause.doc).figures;
       if (
         !live ||
         (sameFigures(live.figures, figures) && consensusAfterEdit(live, figures, stampOfAuthor(editor)) === null)
@@ -294,7 +297,7 @@ export class CommandService {
         // so that two quick edits (bracket, then undo) can never leave a stale count.
         const entry = entryOf(doc, id);
         if (!entry) return;
-        const figures = readClause(clause.doc).figures;
+        const figures = clause.layout.read(clause.doc).figures;
         const consensus = consensusAfterEdit(entry, figures, stampOfAuthor(editor));
         if (sameFigures(entry.figures, figures) && consensus === null) return; // nothing stored
         doc.getMap<ClauseEntry>(INDEX_CLAUSES).set(id, { ...entry, figures, consensus: consensus ?? entry.consensus });

@@ -1,9 +1,16 @@
-import { type Actor, authorize, type DocName, type LockRecord } from "@gavel/model";
+import {
+  type Actor,
+  authorize,
+  type ClauseLayout,
+  type DocName,
+  type LockRecord,
+  prosemirrorLayout,
+} from "@gavel/model";
 import type { Notice } from "@gavel/protocol";
 import * as Y from "yjs";
 import { type ErrorCode, GavelError } from "../errors.ts";
 import type { UpdateAuthor, UpdateRecord } from "../store/Store.ts";
-import { BracketGuard, bracketsMayChange } from "./BracketGuard.ts";
+import { BracketGuard } from "./BracketGuard.ts";
 import { DocumentPresence, type PresenceSubscriber } from "./DocumentPresence.ts";
 import type { GroupCommit } from "./GroupCommit.ts";
 import { isSettled } from "./replayLog.ts";
@@ -92,8 +99,8 @@ export class DocumentHost {
   private bracketsChanged = true;
   /** The whole state, encoded once for every newcomer until the document changes. */
   private wholeState: SharedFrames | null = null;
-  /** Bracket ownership (SPEC BO5) of clients' writes. */
-  private readonly brackets = new BracketGuard();
+  /** Bracket ownership (SPEC BO5) of clients' writes, read through the session's clause layout. */
+  private readonly brackets: BracketGuard;
   private lock: LockState = { state: "unlocked" };
   private inFlight = 0;
   private settledWaiters: (() => void)[] = [];
@@ -111,6 +118,8 @@ export class DocumentHost {
     private readonly commit: GroupCommit,
     private readonly hooks: HostHooks,
     doc: Y.Doc = new Y.Doc({ gc: true }),
+    /** How the session's clause text lives in a clause document (the session's editor). */
+    readonly layout: ClauseLayout = prosemirrorLayout,
   ) {
     this.doc = doc;
     this.doc.on("update", () => {
@@ -118,8 +127,9 @@ export class DocumentHost {
     });
     if (name.kind === "clause")
       this.doc.on("afterTransaction", (transaction: Y.Transaction) => {
-        if (!this.bracketsChanged && bracketsMayChange(transaction)) this.bracketsChanged = true;
+        if (!this.bracketsChanged && layout.bracketsMayChange(transaction)) this.bracketsChanged = true;
       });
+    this.brackets = new BracketGuard(layout);
     this.presence = new DocumentPresence(doc);
     this.gate = new UpdateGate(doc);
   }

@@ -1,4 +1,4 @@
-import { type ClauseEntry, type DocName, INDEX_CLAUSES, indexDocName } from "@gavel/model";
+import { type ClauseEntry, type ClauseLayout, type DocName, INDEX_CLAUSES, indexDocName } from "@gavel/model";
 import { GavelError } from "../errors.ts";
 import type { DocLog, Store, UpdateAuthor } from "../store/Store.ts";
 import { DocumentHost, type WriteOutcome } from "./DocumentHost.ts";
@@ -10,6 +10,8 @@ export interface RegistryOptions {
   readonly unloadAfterMs: number;
   /** Snapshot a document after this many updates since its last snapshot. */
   readonly compactEvery: number;
+  /** The clause layout of a document's session (its editor); the Tiptap layout when not given. */
+  readonly layoutOf?: (name: DocName) => Promise<ClauseLayout>;
 }
 
 export interface RegistryEvents {
@@ -132,6 +134,7 @@ export class DocumentRegistry {
   }
 
   private async replayFromStore(name: DocName): Promise<DocumentHost> {
+    const layout = await this.options.layoutOf?.(name);
     const log = await this.store.load(name.name);
     let replayed = replayUpdates(log.snapshot ? [log.snapshot, ...log.updates] : log.updates);
     if (replayed.skipped.length > 0) replayed = await this.reportSkipped(name.name, log, replayed);
@@ -147,6 +150,7 @@ export class DocumentRegistry {
         onBroken: (h) => this.evict(h),
       },
       replayed.doc,
+      layout,
     );
     host.head = log.head;
     host.updatesSinceSnapshot = log.updates.length;

@@ -3,7 +3,7 @@ import { diffWords } from "diff";
 import { GavelError } from "../errors.ts";
 import type { RevisionRecord, Store, StoredUpdate } from "../store/Store.ts";
 import type { GroupCommit } from "./GroupCommit.ts";
-import type { SessionService } from "./SessionService.ts";
+import { layoutOfSession, type SessionService } from "./SessionService.ts";
 import { type ClauseRedline, sectionRedline } from "./sectionRedline.ts";
 import { type LogBound, type SectionState, sectionRecords, sectionStateAt } from "./sectionState.ts";
 
@@ -67,7 +67,7 @@ export class HistoryService {
     for (const section of record.sections) {
       if (only && section.id !== only) continue;
       const key = indexDocName(session, section.id);
-      states.push(await sectionStateAt(this.store, key, boundOf(point, revision, key)));
+      states.push(await sectionStateAt(this.store, key, boundOf(point, revision, key), layoutOfSession(record)));
     }
     if (only && states.length === 0) throw new GavelError("NOT_FOUND", `no section ${only}`);
     return states;
@@ -138,7 +138,7 @@ export class HistoryService {
     if (earlier.length > later.length || (earlier.length > 0 && later[earlier.length - 1]?.id !== earlier.at(-1)?.id)) {
       throw new GavelError("BAD_REQUEST", "from must not be later than to");
     }
-    return sectionRedline(key, later, earlier.length);
+    return sectionRedline(key, later, earlier.length, layoutOfSession(record));
   }
 
   private async revision(session: string, label: string): Promise<RevisionRecord> {

@@ -1,10 +1,14 @@
 import {
   type Actor,
   authorize,
+  type ClauseLayout,
   clauseIdsOf,
   type DocName,
+  type EditorKind,
+  isEditorKind,
   isTemplateId,
   isValidSegment,
+  layoutOf,
   parseDocName,
   type SessionTemplate,
   TEMPLATES,
@@ -20,6 +24,13 @@ export interface CreateSessionInput {
   readonly id: string;
   readonly title: string;
   readonly template: string;
+  /** The drafting room's editor, which decides the clause layout of every document (default `tiptap`). */
+  readonly editor?: EditorKind;
+}
+
+/** The clause layout of a session: its editor's, Tiptap's for records without one. */
+export function layoutOfSession(record: Pick<SessionRecord, "editor">): ClauseLayout {
+  return layoutOf(record.editor ?? "tiptap");
 }
 
 export const SERVER_AUTHOR: UpdateAuthor = { sub: "server", name: "Gavel", role: "server", delegation: null };
@@ -49,6 +60,8 @@ export class SessionService {
       throw new GavelError("INVALID_NAME", "session id must match [a-z0-9][a-z0-9-]{0,47}");
     }
     if (!isTemplateId(input.template)) throw new GavelError("UNKNOWN_TEMPLATE", `unknown template ${input.template}`);
+    const editor = input.editor ?? "tiptap";
+    if (!isEditorKind(editor)) throw new GavelError("BAD_REQUEST", "editor must be tiptap or lexical");
     if (actor) {
       const decision = authorize(actor, { type: "createSession" });
       if (!decision.allowed) throw new GavelError("FORBIDDEN", decision.reason);
@@ -65,11 +78,12 @@ export class SessionService {
       const author: UpdateAuthor = actor
         ? { sub: actor.sub, name: actor.name, role: actor.role, delegation: actor.delegation }
         : SERVER_AUTHOR;
-      await this.seedDocuments(input.id, template, author);
+      await this.seedDocuments(input.id, template, author, layoutOf(editor));
       const record: SessionRecord = {
         id: input.id,
         title: input.title || template.title,
         template: template.id,
+        editor,
         createdAt: Date.now(),
         createdBy: author.sub,
         sections: template.sections.map((s) => ({ id: s.id, title: s.title })),
@@ -84,19 +98,30 @@ export class SessionService {
   }
 
   /** Every document of the session goes to the store in one group commit (one transaction). */
-  private async seedDocuments(session: string, template: SessionTemplate, author: UpdateAuthor): Promise<void> {
+  private async seedDocuments(
+    session: string,
+    template: SessionTemplate,
+    author: UpdateAuthor,
+    layout: ClauseLayout,
+  ): Promise<void> {
     // A creation interrupted after seeding (crash before the session record) left the documents:
     // seeding again would double every clause. Only the record is missing then.
     const first = template.sections[0];
     if (first && (await this.store.position(`${session}/${first.id}`)) !== null) return;
-    await this.commit.submitGroup(seedRecords(session, template, author, Date.now()));
+    await this.commit.submitGroup(seedRecords(session, template, author, Date.now(), layout));
   }
 
-  /** The demo session of `npm start`: created once, from the WTDC template. */
-  async ensureSession(id: string, template: string): Promise<boolean> {
+  /** A demo session of `npm start`: created once, from a template, for an editor. */
+  async ensureSession(id: string, template: string, editor: EditorKind = "tiptap"): Promise<boolean> {
     if (await this.getSession(id)) return false;
-    await this.createSession(null, { id, title: "", template });
+    await this.createSession(null, { id, title: "", template, editor });
     return true;
+  }
+
+  /** The clause layout of a session's documents (unknown session: Tiptap's, which reads nothing it cannot). */
+  async layoutOf(session: string): Promise<ClauseLayout> {
+    const record = await this.getSession(session);
+    return layoutOfSession(record ?? {});
   }
 
   /**

@@ -6,7 +6,6 @@ import {
   type Consensus,
   type IndexedClause,
   type LockRecord,
-  readClause,
   readSectionIndex,
 } from "@gavel/model";
 import { GavelError } from "../errors.ts";
@@ -60,7 +59,8 @@ export class SessionViews {
       });
     }
     const { title, template, createdAt, sources } = session;
-    return { id, title, template, createdAt: new Date(createdAt).toISOString(), sources, sections };
+    const editor = session.editor ?? "tiptap";
+    return { id, title, template, editor, createdAt: new Date(createdAt).toISOString(), sources, sections };
   }
 
   async section(actor: Actor, id: string, sectionId: string) {
@@ -72,7 +72,7 @@ export class SessionViews {
     const clauses: ClauseView[] = [];
     for (const clause of index.clauses) {
       const content = await this.registry.withDocument(clauseRef(id, sectionId, clause.id), (h) =>
-        h.readDurable(readClause),
+        h.readDurable((doc) => h.layout.read(doc)),
       );
       clauses.push({
         id: clause.id,
@@ -88,7 +88,16 @@ export class SessionViews {
       });
     }
     const { takenUp } = index;
-    return { session: id, id: sectionId, title: section.title, clauses, figures: figuresOf(index.clauses), takenUp };
+    const editor = session.editor ?? "tiptap";
+    return {
+      session: id,
+      id: sectionId,
+      title: section.title,
+      editor,
+      clauses,
+      figures: figuresOf(index.clauses),
+      takenUp,
+    };
   }
 
   /** Live consensus figures of every section, from the indexes alone (no clause is loaded). */

@@ -1,4 +1,4 @@
-import { CLAUSE_FRAGMENT } from "@gavel/model";
+import type { ClauseLayout, RedlineBlocks } from "@gavel/model";
 import * as Y from "yjs";
 import type { StoredUpdate } from "../store/Store.ts";
 import { Attribution, type RedlineAuthor } from "./Attribution.ts";
@@ -20,7 +20,11 @@ export interface RedlineSegment {
 }
 
 /** The segments of one clause document: `records` its log in order, the first `before` of them up to `from`. */
-export function clauseSegments(records: readonly StoredUpdate[], before: number): RedlineSegment[] {
+export function clauseSegments(
+  records: readonly StoredUpdate[],
+  before: number,
+  layout: ClauseLayout,
+): RedlineSegment[] {
   const doc = new Y.Doc({ gc: false });
   const authors = new Attribution();
   try {
@@ -30,7 +34,7 @@ export function clauseSegments(records: readonly StoredUpdate[], before: number)
       authors.add(record);
       replay(doc, record.update);
     }
-    return new Walk(from, Y.snapshot(doc), authors).fragment(doc.getXmlFragment(CLAUSE_FRAGMENT));
+    return new Walk(from, Y.snapshot(doc), authors, layout.redlineBlocks(doc)).blocks();
   } finally {
     doc.destroy();
   }
@@ -71,19 +75,22 @@ class Walk {
     private readonly from: Y.Snapshot,
     private readonly to: Y.Snapshot,
     private readonly authors: Attribution,
+    private readonly layout: RedlineBlocks,
   ) {}
 
-  fragment(fragment: Y.XmlFragment): RedlineSegment[] {
+  blocks(): RedlineSegment[] {
     const earlier: { from: Y.Item | null; to: Y.Item | null } = { from: null, to: null };
-    for (let item = fragment._start; item !== null; item = item.right) {
-      if (!item.content.isCountable() || item.content instanceof Y.ContentDeleted) continue;
+    for (const item of this.layout.blocks) {
       const seen = this.seen(item, { from: true, to: true });
       if (!seen.from && !seen.to) continue;
       this.separator(item, seen, earlier);
       if (seen.from) earlier.from = item;
       if (seen.to) earlier.to = item;
       const chars: CharEvent[] = [];
-      if (item.content instanceof Y.ContentType) this.collect(item.content.type, seen, chars);
+      for (const text of this.layout.texts(item)) {
+        const parent = text._item && text._item !== item ? this.seen(text._item, seen) : seen;
+        this.text(text, parent, chars);
+      }
       this.line(chars);
     }
     return this.out.segments;
@@ -98,23 +105,11 @@ class Walk {
     else if (after) this.out.push("\n", "inserted", this.creator(item) ?? this.creator(earlier.to));
   }
 
-  private collect(type: Y.AbstractType<unknown>, parent: Seen, out: CharEvent[]): void {
-    if (type instanceof Y.XmlText) {
-      this.text(type, parent, out);
-      return;
-    }
-    if (!(type instanceof Y.XmlElement)) return;
-    for (let item = type._start; item !== null; item = item.right) {
-      if (item.content instanceof Y.ContentType) this.collect(item.content.type, this.seen(item, parent), out);
-    }
-  }
-
   private text(text: Y.XmlText, parent: Seen, out: CharEvent[]): void {
     const marks: { from: Y.Item | null; to: Y.Item | null } = { from: null, to: null };
     for (let item = text._start; item !== null; item = item.right) {
       const content = item.content;
-      if (content instanceof Y.ContentFormat) {
-        if (content.key !== "bracket") continue;
+      if (this.layout.isBracketMark(item)) {
         const seen = this.seen(item, parent);
         if (seen.from) marks.from = item;
         if (seen.to) marks.to = item;
@@ -123,7 +118,10 @@ class Walk {
         for (let i = 0; i < content.str.length; i++) {
           const seen = this.seenAt(client, clock + i, parent);
           if (!seen.from && !seen.to) continue;
-          const keys = { from: seen.from ? keyOf(marks.from) : null, to: seen.to ? keyOf(marks.to) : null };
+          const keys = {
+            from: seen.from && marks.from ? this.layout.keyOf(marks.from, this.from) : null,
+            to: seen.to && marks.to ? this.layout.keyOf(marks.to, this.to) : null,
+          };
           out.push({ text: content.str[i] ?? "", client, clock: clock + i, seen, keys, marks: { ...marks } });
         }
       }
@@ -213,19 +211,6 @@ function visible(snapshot: Y.Snapshot, client: number, clock: number): boolean {
 
 function kindOf(seen: Seen): RedlineSegment["kind"] {
   return seen.from && seen.to ? "same" : seen.from ? "deleted" : "inserted";
-}
-
-/**
- * Which bracket a mark puts text in, as readClause tells brackets apart: by id; marks without an
- * id all read as one key, since only a contiguous stretch of them is one bracket; none for a
- * removed (null or false) mark.
- */
-function keyOf(mark: Y.Item | null): string | null {
-  if (mark === null || !(mark.content instanceof Y.ContentFormat)) return null;
-  const value: unknown = mark.content.value;
-  if (value === null || value === undefined || value === false) return null;
-  const id = typeof value === "object" && !Array.isArray(value) ? (value as Record<string, unknown>).id : undefined;
-  return typeof id === "string" && id.length > 0 ? `#${id}` : "?";
 }
 
 /** For each character of a line, whether one side draws `[` before it (open) or `]` after it (close). */

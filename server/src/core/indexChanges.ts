@@ -2,6 +2,7 @@ import {
   type Actor,
   type BracketAttrs,
   type ClauseEntry,
+  type ClauseLayout,
   INDEX_CLAUSES,
   INDEX_DELETED,
   INDEX_META,
@@ -9,9 +10,7 @@ import {
   NO_FIGURES,
   type RoomCommand,
   type RuleDecision,
-  readClause,
   readSectionIndex,
-  writeClauseText,
 } from "@gavel/model";
 import * as Y from "yjs";
 import { GavelError } from "../errors.ts";
@@ -111,15 +110,16 @@ export function nextClauseId(doc: Y.Doc): string {
 
 /** A new clause document: one paragraph per line, every line bracketed when `bracket` is given. */
 export function newClauseText(
+  layout: ClauseLayout,
   text: string,
   bracket: BracketAttrs | null,
 ): { update: Uint8Array; figures: ClauseEntry["figures"] } {
   const doc = new Y.Doc();
-  writeClauseText(
+  layout.write(
     doc,
     text.split("\n").map((line) => (line ? [{ text: line, ...(bracket ? { bracket } : {}) }] : [])),
   );
-  const result = { update: Y.encodeStateAsUpdate(doc), figures: readClause(doc).figures };
+  const result = { update: Y.encodeStateAsUpdate(doc), figures: layout.read(doc).figures };
   doc.destroy();
   return result;
 }

@@ -1,4 +1,4 @@
-import { type IndexedClause, readSectionIndex } from "@gavel/model";
+import { type ClauseLayout, type IndexedClause, readSectionIndex } from "@gavel/model";
 import * as Y from "yjs";
 import type { StoredUpdate } from "../store/Store.ts";
 import { clauseSegments, type RedlineAuthor, type RedlineSegment } from "./clauseRedline.ts";
@@ -17,7 +17,12 @@ export interface ClauseRedline {
  * point, the first `before` of them up to the earlier one. Clauses come in the section's later
  * order; a removed clause stands after the clause it followed (at the start when it was first).
  */
-export function sectionRedline(key: string, records: readonly StoredUpdate[], before: number): ClauseRedline[] {
+export function sectionRedline(
+  key: string,
+  records: readonly StoredUpdate[],
+  before: number,
+  layout: ClauseLayout,
+): ClauseRedline[] {
   const earlier = records.slice(0, before);
   const then = indexAt(key, earlier);
   const now = indexAt(key, records);
@@ -31,7 +36,7 @@ export function sectionRedline(key: string, records: readonly StoredUpdate[], be
   });
   const segmentsOf = (id: string) => {
     const doc = `${key}/${id}`;
-    return clauseSegments(byDoc.get(doc) ?? [], earlierCount.get(doc) ?? 0);
+    return clauseSegments(byDoc.get(doc) ?? [], earlierCount.get(doc) ?? 0, layout);
   };
   const previous = new Set(then.map((c) => c.id));
   const current = new Set(now.map((c) => c.id));

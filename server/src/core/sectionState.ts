@@ -1,4 +1,4 @@
-import { type ClauseContent, type IndexedClause, readClause, readSectionIndex } from "@gavel/model";
+import { type ClauseContent, type ClauseLayout, type IndexedClause, readSectionIndex } from "@gavel/model";
 import * as Y from "yjs";
 import type { Store, StoredUpdate } from "../store/Store.ts";
 import { replayUpdates } from "./replayLog.ts";
@@ -33,7 +33,7 @@ export async function sectionRecords(store: Store, key: string, bound: LogBound)
  * Rebuilds a section from its log (full history is kept: DESIGN.md). Used for time travel,
  * revisions, diffs and exports, so that "now" and "then" are read the same way.
  */
-export function replaySection(key: string, records: readonly StoredUpdate[]): SectionState {
+export function replaySection(key: string, records: readonly StoredUpdate[], layout: ClauseLayout): SectionState {
   const logs = new Map<string, Uint8Array[]>();
   for (const record of records) {
     const log = logs.get(record.doc);
@@ -48,7 +48,7 @@ export function replaySection(key: string, records: readonly StoredUpdate[]): Se
   const state: SectionState = {
     key,
     title,
-    clauses: clauses.map((clause) => ({ ...clause, content: readClause(docs.get(`${key}/${clause.id}`) ?? empty) })),
+    clauses: clauses.map((clause) => ({ ...clause, content: layout.read(docs.get(`${key}/${clause.id}`) ?? empty) })),
   };
   for (const doc of docs.values()) doc.destroy();
   index.destroy();
@@ -56,6 +56,11 @@ export function replaySection(key: string, records: readonly StoredUpdate[]): Se
   return state;
 }
 
-export async function sectionStateAt(store: Store, key: string, bound: LogBound): Promise<SectionState> {
-  return replaySection(key, await sectionRecords(store, key, bound));
+export async function sectionStateAt(
+  store: Store,
+  key: string,
+  bound: LogBound,
+  layout: ClauseLayout,
+): Promise<SectionState> {
+  return replaySection(key, await sectionRecords(store, key, bound), layout);
 }

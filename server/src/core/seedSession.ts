@@ -1,10 +1,10 @@
 import {
+  type ClauseLayout,
   clauseDocName,
   indexDocName,
   type SessionTemplate,
   type Stamp,
   templateClauseEntries,
-  writeClauseText,
   writeSectionIndex,
 } from "@gavel/model";
 import * as Y from "yjs";
@@ -22,13 +22,14 @@ export function seedRecords(
   template: SessionTemplate,
   author: UpdateAuthor,
   at: number,
+  layout: ClauseLayout,
 ): UpdateRecord[] {
   const stamp: Stamp = { sub: author.sub, name: author.name, at: new Date(at).toISOString() };
   const records: UpdateRecord[] = [];
   for (const section of template.sections) {
     for (const clause of section.clauses) {
       const doc = new Y.Doc();
-      writeClauseText(doc, clause.paragraphs);
+      layout.write(doc, clause.paragraphs);
       records.push({
         doc: clauseDocName(session, section.id, clause.id),
         update: Y.encodeStateAsUpdate(doc),

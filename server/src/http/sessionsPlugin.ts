@@ -1,3 +1,4 @@
+import { EDITORS, type EditorKind } from "@gavel/model";
 import type { FastifyPluginAsync } from "fastify";
 import type { SessionService } from "../core/SessionService.ts";
 import type { SessionViews } from "../core/SessionViews.ts";
@@ -21,6 +22,7 @@ interface CreateBody {
   id: string;
   title?: string;
   template: string;
+  editor?: EditorKind;
 }
 
 const createSchema = {
@@ -32,6 +34,7 @@ const createSchema = {
       id: { type: "string", maxLength: 48 },
       title: { type: "string", maxLength: 200 },
       template: { type: "string", maxLength: 64 },
+      editor: { type: "string", enum: [...EDITORS] },
     },
   },
 } as const;
@@ -42,8 +45,13 @@ export const sessionsPlugin: FastifyPluginAsync<SessionsOptions> = async (app, {
 
   app.post<{ Body: CreateBody }>("/api/sessions", { schema: createSchema }, async (request, reply) => {
     const actor = await actorOf(request);
-    const { id, title, template } = request.body;
-    const record = await sessions.createSession(actor, { id, title: title ?? "", template });
+    const { id, title, template, editor } = request.body;
+    const record = await sessions.createSession(actor, {
+      id,
+      title: title ?? "",
+      template,
+      editor: editor ?? "tiptap",
+    });
     return reply.code(201).send(await views.summary(actor, record.id));
   });
 

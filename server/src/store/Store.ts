@@ -1,4 +1,4 @@
-import type { Role } from "@gavel/model";
+import type { EditorKind, Role } from "@gavel/model";
 
 /** Who sent an update, kept with it for the audit trail and time travel. */
 export interface UpdateAuthor {
@@ -64,6 +64,8 @@ export interface SessionRecord {
   readonly id: string;
   readonly title: string;
   readonly template: string;
+  /** The editor of the session's drafting room, which decides its clause layout; absent in records older than it: `tiptap`. */
+  readonly editor?: EditorKind;
   readonly createdAt: number;
   readonly createdBy: string;
   readonly sections: readonly SectionRecord[];
