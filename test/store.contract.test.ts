@@ -4,13 +4,14 @@ import { createClient } from "redis";
 import { afterAll, describe, expect, it, onTestFinished } from "vitest";
 import * as Y from "yjs";
 import { openRedisStore } from "../server/src/store/redisStore.ts";
-import type {
-  RevisionRecord,
-  SessionRecord,
-  Store,
-  StoredUpdate,
-  UpdateAuthor,
-  UpdateRecord,
+import {
+  type RevisionRecord,
+  type SessionRecord,
+  type Store,
+  StoreConflictError,
+  type StoredUpdate,
+  type UpdateAuthor,
+  type UpdateRecord,
 } from "../server/src/store/Store.ts";
 import { openSqliteStore } from "../server/src/store/sqliteStore.ts";
 import { redisUrlForTests, testPrefix } from "./support/redis.ts";
@@ -574,6 +575,37 @@ export function describeStoreContract(name: string, open: () => Promise<Store>, 
       expect(await after.getRevision(sessionId, "Rev.1")).toEqual(rev);
       const [next] = await after.append([rec(doc, [4])]);
       expectIncreasing([ids[1] ?? "", next ?? ""]);
+    });
+
+    it("a conditional record is appended only on its document's expected head; else nothing of the batch is written", async () => {
+      const store = await useStore();
+      const other = await useStore();
+      const s = fresh();
+      const index = `${s}/operative`;
+      const clause = `${s}/operative/c1`;
+      const [first] = accepted(await store.append([{ ...rec(index, [1]), expectHead: null }]));
+      // Another node moved the index on: a record expecting the old head fails, with its companion.
+      const [second] = accepted(await other.append([{ ...rec(index, [2]), expectHead: first ?? "" }]));
+      await expect(store.append([rec(clause, [9]), { ...rec(index, [3]), expectHead: first ?? "" }])).rejects.toThrow(
+        StoreConflictError,
+      );
+      await expect(store.append([{ ...rec(index, [4]), expectHead: null }])).rejects.toThrow(StoreConflictError);
+      expect((await store.load(clause)).updates).toEqual([]);
+      expect(plain((await store.history(index)).map((h) => h.update))).toEqual([[1], [2]]);
+      // Read again, decided again: accepted on the current head.
+      accepted(await store.append([rec(clause, [9]), { ...rec(index, [3]), expectHead: second ?? "" }]));
+      expect(plain((await store.history(index)).map((h) => h.update))).toEqual([[1], [2], [3]]);
+    });
+
+    it("a snapshot never replaces one covering a later head", async () => {
+      const store = await useStore();
+      const doc = `${fresh()}/operative/c1`;
+      const ids = accepted(await store.append([rec(doc, [1]), rec(doc, [2]), rec(doc, [3])]));
+      await store.saveSnapshot(doc, Uint8Array.of(0xbb), ids[1] ?? "");
+      await store.saveSnapshot(doc, Uint8Array.of(0xaa), ids[0] ?? "");
+      const log = await store.load(doc);
+      expect(plain([log.snapshot ?? new Uint8Array()])).toEqual([[0xbb]]);
+      expect(plain(log.updates)).toEqual([[3]]);
     });
 
     it("ping resolves", async () => {

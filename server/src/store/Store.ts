@@ -30,6 +30,23 @@ export interface UpdateRecord {
    * store recognises its own appends and does not apply them twice.
    */
   readonly origin?: string;
+  /**
+   * Appends the record only if the last record stored for its document is this id (null: the
+   * document has none yet). Section indexes are written this way by every node: a command
+   * decided on a stale index is refused (StoreConflictError) and decided again.
+   */
+  readonly expectHead?: string | null;
+}
+
+/**
+ * A record's `expectHead` was not the document's last stored id: nothing of the batch was
+ * written. Not a failure of the store: the caller reads again and retries.
+ */
+export class StoreConflictError extends Error {
+  override readonly name = "StoreConflictError";
+  constructor(readonly doc: string) {
+    super(`${doc} changed since it was read (another node wrote it)`);
+  }
 }
 
 export interface StoredUpdate extends UpdateRecord {
@@ -93,15 +110,17 @@ export interface StoreFollower {
 export interface Store {
   /**
    * Appends the records atomically and in order; resolves with their ids (same order) once
-   * they are durable. A record for a locked document is not appended: its id is null. Callers
-   * batch records that arrive together (group commit).
+   * they are durable. A record for a locked document is not appended: its id is null. A record
+   * whose `expectHead` does not hold rejects the whole batch with StoreConflictError, writing
+   * nothing. Callers batch records that arrive together (group commit).
    */
   append(records: readonly UpdateRecord[]): Promise<(string | null)[]>;
   /** Snapshot plus the updates after it; an unknown document gives an empty log. */
   load(doc: string): Promise<DocLog>;
   /**
-   * Records a compacted state that covers every update of `doc` up to and including `head`.
-   * The full history stays readable through `history`.
+   * Records a compacted state that covers every update of `doc` up to and including `head`,
+   * unless a snapshot covering a later head is stored already (nodes compacting one document
+   * never step back). The full history stays readable through `history`.
    */
   saveSnapshot(doc: string, state: Uint8Array, head: string): Promise<void>;
   /** Every update ever appended for `doc`, in order, with author and time; up to `until` inclusive when given. */

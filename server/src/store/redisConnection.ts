@@ -10,6 +10,8 @@ export interface RedisConnection {
   readonly cluster: boolean;
   /** Runs the store's append script (see redisStore.ts). */
   appendBatch(script: string, keys: string[], args: (string | Buffer)[]): Promise<(string | null)[]>;
+  /** A small script run by EVAL (not on the write path). */
+  evalScript(script: string, keys: string[], args: (string | Buffer)[]): Promise<unknown>;
   xRange(key: string, from: string, end: string, count: number): Promise<RawEntry[]>;
   hmGetBuffers(key: string, fields: string[]): Promise<(Buffer | null)[]>;
   hSet(key: string, fields: Record<string, string | Buffer>): Promise<void>;
@@ -94,6 +96,7 @@ function standalone(client: Standalone): RedisConnection {
   return {
     cluster: false,
     appendBatch: (_script, keys, args) => client.appendBatch(keys, args),
+    evalScript: (script, keys, args) => client.eval(script, { keys, arguments: args }),
     xRange: async (key, from, end, count) => entries((await bin.xRange(key, from, end, { COUNT: count })) ?? []),
     hmGetBuffers: (key, fields) => bin.hmGet(key, fields),
     hSet: async (key, fields) => void (await client.hSet(key, fields)),
@@ -130,6 +133,7 @@ function clustered(cluster: Cluster): RedisConnection {
   return {
     cluster: true,
     appendBatch: (_script, keys, args) => cluster.appendBatch(keys, args),
+    evalScript: (script, keys, args) => cluster.eval(script, { keys, arguments: args }),
     xRange: async (key, from, end, count) => entries((await bin.xRange(key, from, end, { COUNT: count })) ?? []),
     hmGetBuffers: (key, fields) => bin.hmGet(key, fields),
     hSet: async (key, fields) => void (await cluster.hSet(key, fields)),

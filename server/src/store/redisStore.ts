@@ -2,7 +2,15 @@ import { type DocName, isValidSegment, parseDocName, type Role, sectionKeyOf } f
 import { connectRedis, type RedisConnection, type RedisTarget } from "./redisConnection.ts";
 import { followRedisStreams } from "./redisFollower.ts";
 import { reportingOutages } from "./redisOutages.ts";
-import type { DocLog, RevisionRecord, SessionRecord, Store, StoredUpdate, UpdateRecord } from "./Store.ts";
+import {
+  type DocLog,
+  type RevisionRecord,
+  type SessionRecord,
+  type Store,
+  StoreConflictError,
+  type StoredUpdate,
+  type UpdateRecord,
+} from "./Store.ts";
 
 /**
  * Redis backend (Redis >= 7). Every key starts with `prefix`; a section's keys share the hash
@@ -44,7 +52,7 @@ export type RedisStoreOptions = RedisTarget & {
   readonly followBlockMs?: number;
 };
 
-const FIELDS_PER_RECORD = 16;
+const FIELDS_PER_RECORD = 18;
 const PAGE = 1000;
 const LAYOUT = "2";
 
@@ -53,7 +61,9 @@ const LAYOUT = "2";
  * sets, section lock sets). ARGV: per record, the 1-based indexes in KEYS of its stream, its
  * section counter, its section's document set and its section's lock set, then doc, u, sub, name, role, del, at,
  * has-command ("1"/"0"), command, lock effect ("lock", "unlock" or ""), lock target, origin
- * (the appending node, or ""). Records
+ * (the appending node, or ""), conditional ("1"/"0") and the expected last id of the record's
+ * stream ("" for none). A conditional record whose stream's last id is another fails the whole
+ * script before any write (GAVELCONFLICT). Records
  * are taken in order: one whose doc is in the locks set is skipped (its id is nil); an
  * appended one then applies its effect. The shebang (Redis 7) makes the server refuse the
  * whole script up front when out of memory, and the type checks refuse it before any write
@@ -72,6 +82,14 @@ for k, want in pairs(expected) do
   local t = redis.call('TYPE', KEYS[k])['ok']
   if t ~= want and t ~= 'none' then
     return redis.error_reply('WRONGTYPE ' .. KEYS[k] .. ' is not a ' .. want)
+  end
+end
+for i = 1, #ARGV, ${FIELDS_PER_RECORD} do
+  if ARGV[i + 16] == '1' then
+    local last = redis.call('XREVRANGE', KEYS[tonumber(ARGV[i])], '+', '-', 'COUNT', 1)
+    local head = ''
+    if last[1] then head = last[1][1] end
+    if head ~= ARGV[i + 17] then return redis.error_reply('GAVELCONFLICT ' .. ARGV[i + 4]) end
   end
 end
 local ids = {}
@@ -110,6 +128,15 @@ for i = 1, #ARGV, ${FIELDS_PER_RECORD} do
 end
 return ids
 `;
+
+/** Writes a snapshot unless the stored one covers a later head (ids `${n}-0`). */
+const SNAPSHOT_LUA = `
+local current = redis.call('HGET', KEYS[1], 'head')
+if current and tonumber(string.match(current, '^(%d+)')) >= tonumber(string.match(ARGV[2], '^(%d+)')) then
+  return 0
+end
+redis.call('HSET', KEYS[1], 'state', ARGV[1], 'head', ARGV[2])
+return 1`;
 
 function checkDoc(doc: string): DocName {
   const parsed = parseDocName(doc);
@@ -256,6 +283,7 @@ export async function openRedisStore(options: RedisStoreOptions): Promise<RedisS
       args.push(r.doc, toBuffer(r.update), sub, name, role, delegation ?? "", String(r.at));
       args.push(r.command === undefined ? "0" : "1", r.command ?? "");
       args.push(r.lockEffect?.type ?? "", r.lockEffect?.target ?? "", r.origin ?? "");
+      args.push(r.expectHead === undefined ? "0" : "1", r.expectHead ?? "");
     }
     return { keys, args };
   }
@@ -267,6 +295,7 @@ export async function openRedisStore(options: RedisStoreOptions): Promise<RedisS
       for (const r of records) {
         sectionOf(r.doc);
         checkLockEffect(r);
+        if (typeof r.expectHead === "string") checkId(r.expectHead);
       }
       if (records.length === 0) return [];
       // One script per slot on a cluster (per section, in order); one for the batch on one server.
@@ -274,7 +303,7 @@ export async function openRedisStore(options: RedisStoreOptions): Promise<RedisS
       const out: (string | null)[] = new Array(records.length).fill(null);
       for (const group of groups) {
         const { keys, args } = scriptCall(group.map((g) => g.record));
-        const ids = await conn.appendBatch(APPEND_LUA, keys, args);
+        const ids = await conn.appendBatch(APPEND_LUA, keys, args).catch(conflictOf);
         if (ids.length !== group.length) throw new Error(`append: expected ${group.length} ids, got ${ids.length}`);
         for (const [i, g] of group.entries())
           out[g.at] = ids[i] === null || ids[i] === undefined ? null : String(ids[i]);
@@ -298,7 +327,7 @@ export async function openRedisStore(options: RedisStoreOptions): Promise<RedisS
 
     async saveSnapshot(doc: string, state: Uint8Array, head: string) {
       sectionOf(doc);
-      await conn.hSet(snapKey(doc), { state: toBuffer(state), head: checkId(head) });
+      await conn.evalScript(SNAPSHOT_LUA, [snapKey(doc)], [toBuffer(state), checkId(head)]);
     },
 
     async history(doc: string, until?: string | null): Promise<StoredUpdate[]> {
@@ -380,6 +409,12 @@ export async function openRedisStore(options: RedisStoreOptions): Promise<RedisS
       await conn.close();
     },
   });
+}
+
+/** The script's GAVELCONFLICT reply as a StoreConflictError; anything else as it is. */
+function conflictOf(error: unknown): never {
+  const match = error instanceof Error ? /^GAVELCONFLICT (\S+)/.exec(error.message) : null;
+  throw match ? new StoreConflictError(match[1] ?? "a document") : error;
 }
 
 /** Groups a batch by section, keeping each record's place in it; groups in order of first record. */

@@ -215,6 +215,7 @@ export function openSqliteStore(options: { file: string }): SqliteStore {
           r.command ?? null,
           effect?.type ?? "",
           effect?.target ?? "",
+          r.expectHead === undefined ? null : r.expectHead === null ? 0 : parseSeq(r.expectHead),
         ] as const;
       });
       if (rows.length === 0) return [];

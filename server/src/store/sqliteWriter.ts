@@ -1,5 +1,6 @@
 import { createRequire } from "node:module";
 import { Worker } from "node:worker_threads";
+import { StoreConflictError } from "./Store.ts";
 
 /** One write, as the writer thread receives it. Updates travel as their own bytes (cloned). */
 export type WriteOp =
@@ -17,6 +18,7 @@ export type WriteOp =
         string | null,
         string,
         string,
+        number | null,
       ])[];
     }
   | { readonly op: "snapshot"; readonly doc: string; readonly state: Uint8Array; readonly head: number }
@@ -27,7 +29,8 @@ export type WriteOp =
  * The writer thread: its own connection to the file, the same pragmas, one transaction per
  * message. Plain JavaScript run with `eval`, so it works alike from source (tsx, vitest) and
  * from the bundle. A row is [doc, section, update, sub, name, role, delegation, at, command,
- * lock effect ("lock", "unlock" or ""), lock target].
+ * lock effect ("lock", "unlock" or ""), lock target, expected head (seq, 0 for none yet; null:
+ * unconditional)].
  */
 const WRITER_SOURCE = `
 const { parentPort, workerData } = require("node:worker_threads");
@@ -40,19 +43,28 @@ const insertUpdate = db.prepare('INSERT INTO updates (doc, section, "update", su
 const selectLocked = db.prepare("SELECT doc FROM locks WHERE doc = ?");
 const insertLock = db.prepare("INSERT OR IGNORE INTO locks (doc) VALUES (?)");
 const deleteLock = db.prepare("DELETE FROM locks WHERE doc = ?");
-const upsertSnapshot = db.prepare("INSERT INTO snapshots (doc, state, head) VALUES (?, ?, ?) ON CONFLICT (doc) DO UPDATE SET state = excluded.state, head = excluded.head");
+const upsertSnapshot = db.prepare("INSERT INTO snapshots (doc, state, head) VALUES (?, ?, ?) ON CONFLICT (doc) DO UPDATE SET state = excluded.state, head = excluded.head WHERE excluded.head > snapshots.head");
+const selectHead = db.prepare("SELECT coalesce(max(seq), 0) AS head FROM updates WHERE doc = ?");
 const insertRevision = db.prepare("INSERT OR IGNORE INTO revisions (session, label, json) VALUES (?, ?, ?)");
 const insertSession = db.prepare("INSERT OR IGNORE INTO sessions (id, record) VALUES (?, ?)");
 const buf = (u) => Buffer.from(u.buffer, u.byteOffset, u.byteLength);
 // In order: a record for a locked document is refused (null); an appended record's lock
 // effect applies before the next record is looked at.
-const appendAll = db.transaction((rows) => rows.map((row) => {
+const appendAll = db.transaction((rows) => {
+  // Conditional records first: one whose document moved on fails the whole batch, unwritten.
+  for (const row of rows) {
+    if (row[11] !== null && selectHead.get(row[0]).head !== row[11]) {
+      throw Object.assign(new Error("conflict on " + row[0]), { code: "GAVEL_CONFLICT", doc: row[0] });
+    }
+  }
+  return rows.map((row) => {
   if (selectLocked.get(row[0]) !== undefined) return null;
   const { lastInsertRowid } = insertUpdate.run(row[0], row[1], buf(row[2]), row[3], row[4], row[5], row[6], row[7], row[8]);
   if (row[9] === "lock") insertLock.run(row[10]);
   else if (row[9] === "unlock") deleteLock.run(row[10]);
   return String(lastInsertRowid);
-}));
+  });
+});
 const run = {
   append: (m) => appendAll.immediate(m.rows),
   snapshot: (m) => { upsertSnapshot.run(m.doc, buf(m.state), m.head); return null; },
@@ -64,14 +76,14 @@ parentPort.on("message", ({ n, write }) => {
   try {
     parentPort.postMessage({ n, ok: true, result: run[write.op](write) });
   } catch (error) {
-    parentPort.postMessage({ n, ok: false, message: String(error && error.message), code: error && error.code });
+    parentPort.postMessage({ n, ok: false, message: String(error && error.message), code: error && error.code, doc: error && error.doc });
   }
 });
 `;
 
 type Reply =
   | { readonly n: number; readonly ok: true; readonly result: unknown }
-  | { readonly n: number; readonly ok: false; readonly message: string; readonly code?: string };
+  | { readonly n: number; readonly ok: false; readonly message: string; readonly code?: string; readonly doc?: string };
 
 interface Waiter {
   readonly resolve: (result: unknown) => void;
@@ -126,6 +138,7 @@ export class SqliteWriter {
     this.waiting.delete(reply.n);
     if (this.waiting.size === 0) this.worker.unref();
     if (reply.ok) waiter.resolve(reply.result);
+    else if (reply.code === "GAVEL_CONFLICT") waiter.reject(new StoreConflictError(reply.doc ?? "a document"));
     else waiter.reject(Object.assign(new Error(reply.message), reply.code ? { code: reply.code } : {}));
   }
 
