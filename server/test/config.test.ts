@@ -33,6 +33,7 @@ describe("loadConfig", () => {
       authDeadlineMs: 10_000,
       maxUnauthenticatedSockets: 500,
       secretariatMayLock: false,
+      nodeId: null,
       demoSession: "demo",
     });
   });

@@ -9,7 +9,7 @@ import {
 import type { Notice } from "@gavel/protocol";
 import * as Y from "yjs";
 import { type ErrorCode, GavelError } from "../errors.ts";
-import type { UpdateAuthor, UpdateRecord } from "../store/Store.ts";
+import { StoreConflictError, type StoredUpdate, type UpdateAuthor, type UpdateRecord } from "../store/Store.ts";
 import { BracketGuard } from "./BracketGuard.ts";
 import { DocumentPresence, type PresenceSubscriber } from "./DocumentPresence.ts";
 import type { GroupCommit } from "./GroupCommit.ts";
@@ -38,6 +38,8 @@ export type WriteOutcome =
 
 export interface HostHooks {
   readonly onOutcome: (outcome: WriteOutcome["type"]) => void;
+  /** Another node's stored update was applied here (lock effects, compaction, metrics). */
+  readonly onFollowed?: (host: DocumentHost, entry: StoredUpdate) => void;
   /** An update is stored and applied (compaction, live figures). */
   readonly onPersisted: (host: DocumentHost, author: UpdateAuthor) => void;
   /** The in-memory copy can no longer be trusted; the registry drops it. */
@@ -111,6 +113,14 @@ export class DocumentHost {
   /** Updates applied since the last snapshot, and the store id of the last one. */
   updatesSinceSnapshot = 0;
   head: string | null = null;
+  /**
+   * Set while the registry follows this document in the store: `head` then moves only with the
+   * entries the follower delivers (every entry up to it is in this copy, whoever appended it),
+   * and a section index is written only on the head it was read at (conditional appends).
+   */
+  followedBy: string | null = null;
+  /** Resolved when `head` moves (a command that conflicted waits for the newer index). */
+  private headWaiters: (() => void)[] = [];
 
   /** `doc`: the document as replayed from the store (replayLog.ts), holding nothing pending. */
   constructor(
@@ -218,7 +228,7 @@ export class DocumentHost {
   private afterStored(update: Uint8Array, id: string, author: UpdateAuthor, from: DocSubscriber | null): WriteOutcome {
     // Stored, so acknowledged; a dropped copy's subscribers resynchronise from the store instead.
     if (this.broken) return this.settle({ type: "applied" });
-    this.head = id;
+    if (this.followedBy === null) this.setHead(id);
     this.updatesSinceSnapshot += 1;
     const frames = new SharedFrames(update);
     for (const subscriber of this.subscribers) {
@@ -226,6 +236,49 @@ export class DocumentHost {
     }
     this.hooks.onPersisted(this, author);
     return this.settle({ type: "applied" });
+  }
+
+  /**
+   * Entries of this document the follower delivers, in store order, from every node: this
+   * node's own (already applied: only the head moves) and the others' (applied once, then sent
+   * to every subscriber; they are durable already).
+   */
+  receiveFollowed(entries: readonly StoredUpdate[]): void {
+    for (const entry of entries) {
+      if (this.broken) return;
+      if (this.head !== null && seqOf(entry.id) <= seqOf(this.head)) continue;
+      if (entry.origin !== this.followedBy) {
+        try {
+          Y.applyUpdate(this.doc, entry.update, FOLLOWED);
+          if (!isSettled(this.doc)) throw new Error("a followed update left pending structs");
+        } catch {
+          this.breakCopy("the server could not apply another node's update");
+          return;
+        }
+        this.updatesSinceSnapshot += 1;
+        const frames = new SharedFrames(entry.update);
+        for (const subscriber of this.subscribers) subscriber.sendUpdate(entry.update, frames);
+        this.hooks.onFollowed?.(this, entry);
+      }
+      this.setHead(entry.id);
+    }
+  }
+
+  private setHead(id: string): void {
+    this.head = id;
+    for (const resolve of this.headWaiters.splice(0)) resolve();
+  }
+
+  /** Resolves when `head` is no longer `from`, or after `ms` (false then). */
+  private headMovedFrom(from: string | null, ms: number): Promise<boolean> {
+    if (this.head !== from) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => resolve(false), ms);
+      this.headWaiters.push(() => {
+        clearTimeout(timer);
+        resolve(true);
+      });
+    });
   }
 
   /**
@@ -342,7 +395,7 @@ export class DocumentHost {
     change: (doc: Y.Doc) => T,
     extras: (value: T) => RecordExtras = () => ({}),
   ): Promise<{ outcome: WriteOutcome; value: T }> {
-    const run = async () => {
+    const attempt = async () => {
       const copy = new Y.Doc();
       Y.applyUpdate(copy, Y.encodeStateAsUpdate(this.doc));
       const before = Y.encodeStateVector(copy);
@@ -354,9 +407,24 @@ export class DocumentHost {
       } finally {
         copy.destroy();
       }
-      if (isEmptyUpdate(update)) return { outcome: this.settle({ type: "unchanged" }), value };
+      if (isEmptyUpdate(update)) return { outcome: this.settle({ type: "unchanged" }) as StoreResult, value };
       const outcome = await this.persistAndApply(update, author, extras(value));
       return { outcome, value };
+    };
+    // A section index decided on a state another node has moved on from is refused by the
+    // store: wait for the follower to bring the newer index, and decide again on it.
+    const run = async (): Promise<{ outcome: WriteOutcome; value: T }> => {
+      for (let tries = 1; ; tries += 1) {
+        const read = this.head;
+        const { outcome, value } = await attempt();
+        if (outcome.type !== "conflict") return { outcome, value };
+        if (tries >= MAX_CONFLICT_RETRIES || !(await this.headMovedFrom(read, CONFLICT_WAIT_MS))) {
+          return {
+            outcome: this.settle({ type: "failed", reason: "the section kept changing on other nodes" }),
+            value,
+          };
+        }
+      }
     };
     this.pendingServerChanges += 1;
     const result = this.serverChain.then(run, run).finally(() => {
@@ -371,7 +439,7 @@ export class DocumentHost {
    * It may build on client updates in flight; those were submitted first, so it is stored only
    * if they are (a failed batch fails every record queued behind it).
    */
-  private async persistAndApply(update: Uint8Array, author: UpdateAuthor, extras: RecordExtras): Promise<WriteOutcome> {
+  private async persistAndApply(update: Uint8Array, author: UpdateAuthor, extras: RecordExtras): Promise<StoreResult> {
     // Never store what cannot be integrated: not even a server change gets past the check.
     const verdict = this.gate.check(update);
     if (verdict.type !== "ok") return this.settle({ type: "invalid", reason: verdict.reason });
@@ -379,19 +447,31 @@ export class DocumentHost {
     this.inFlight += 1;
     try {
       let id: string | null;
+      // Followed indexes are written only on the head they were read at (several nodes).
+      const expected = this.name.kind === "index" && this.followedBy !== null ? this.head : undefined;
       try {
         const { companions = [], ...own } = extras;
         // One group: the companions and this record share a batch.
         const ids = await this.commit.submitGroup([
           ...companions,
-          { doc: this.name.name, update, author, at: Date.now(), ...own },
+          {
+            doc: this.name.name,
+            update,
+            author,
+            at: Date.now(),
+            ...own,
+            ...(expected === undefined ? {} : { expectHead: expected }),
+          },
         ]);
         if (ids.slice(0, -1).some((companion) => companion === null)) throw new Error("a companion record was refused");
         id = ids.at(-1) ?? null;
       } catch (error) {
+        if (error instanceof StoreConflictError) return { type: "conflict" };
         return this.settle({ type: "failed", reason: error instanceof Error ? error.message : "store append failed" });
       }
       if (id === null) return this.settle({ type: "refused", code: "LOCKED", reason: "the clause is locked" });
+      // Appended right after the head it expected: nothing lies between, so the head is its id.
+      if (expected !== undefined && this.head === expected) this.setHead(id);
       return this.apply(update, id, author);
     } finally {
       this.endFlight();
@@ -473,6 +553,21 @@ export class DocumentHost {
     this.presence.destroy();
     this.doc.destroy();
   }
+}
+
+/** A store write's result: a conflict is retried by applyServerChange, never answered. */
+type StoreResult = WriteOutcome | { readonly type: "conflict" };
+
+/** Transaction origin of updates another node appended (delivered by the store's follower). */
+export const FOLLOWED = Symbol("followed");
+
+const MAX_CONFLICT_RETRIES = 20;
+const CONFLICT_WAIT_MS = 5_000;
+
+/** The order of a store id: SQLite's are sequence numbers, Redis' `${n}-0`. */
+function seqOf(id: string): number {
+  const dash = id.indexOf("-");
+  return Number(dash < 0 ? id : id.slice(0, dash));
 }
 
 /** An update that adds nothing and deletes nothing: no structs, empty delete set. */
