@@ -511,6 +511,19 @@ export function describeStoreContract(name: string, open: () => Promise<Store>, 
       await expect(store.position("Bad")).rejects.toThrow();
     });
 
+    it("positions reads the positions of several sections together, null for a section with nothing", async () => {
+      const store = await useStore();
+      const s = fresh();
+      const ids = accepted(await store.append([rec(`${s}/a/c1`, [1]), rec(`${s}/b`, [2]), rec(`${s}/a`, [3])]));
+      expect(await store.positions([`${s}/a`, `${s}/b`, `${s}/c`])).toEqual({
+        [`${s}/a`]: ids[2],
+        [`${s}/b`]: ids[1],
+        [`${s}/c`]: null,
+      });
+      expect(await store.positions([])).toEqual({});
+      await expect(store.positions([`${s}/a/c1`])).rejects.toThrow();
+    });
+
     it("saves revisions once per label and session, gets and lists them by time then label", async () => {
       const store = await useStore();
       const s = fresh();

@@ -129,6 +129,11 @@ export interface Store {
   sectionHistory(sectionKey: string, until?: string | null): Promise<StoredUpdate[]>;
   /** Id of the last update appended to the section, null when none. */
   position(sectionKey: string): Promise<string | null>;
+  /**
+   * The positions of several sections read at one instant (one statement, one script): a named
+   * revision across sections. On a Redis Cluster, one instant per hash slot (per section).
+   */
+  positions(sectionKeys: readonly string[]): Promise<Record<string, string | null>>;
   /** Clause documents currently locked (see UpdateRecord.lockEffect), among those starting with `prefix`. */
   lockedDocs(prefix: string): Promise<string[]>;
   /** Saves a named revision; resolves false (and changes nothing) when the label is taken in that session. */

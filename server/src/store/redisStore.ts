@@ -129,6 +129,12 @@ end
 return ids
 `;
 
+/** Every counter named, read in one atomic step. */
+const POSITIONS_LUA = `
+local out = {}
+for i = 1, #KEYS do out[i] = redis.call('GET', KEYS[i]) end
+return out`;
+
 /** Writes a snapshot unless the stored one covers a later head (ids `${n}-0`). */
 const SNAPSHOT_LUA = `
 local current = redis.call('HGET', KEYS[1], 'head')
@@ -346,6 +352,22 @@ export async function openRedisStore(options: RedisStoreOptions): Promise<RedisS
       checkSectionKey(sectionKey);
       const n = await conn.get(seqKey(sectionKey));
       return n === null ? null : `${n}-0`;
+    },
+
+    async positions(sectionKeys: readonly string[]) {
+      for (const key of sectionKeys) checkSectionKey(key);
+      // One script reads every counter at one instant; a cluster needs one per slot.
+      const groups = conn.cluster ? sectionKeys.map((key) => [key]) : [sectionKeys];
+      const out: Record<string, string | null> = {};
+      for (const group of groups) {
+        if (group.length === 0) continue;
+        const values = (await conn.evalScript(POSITIONS_LUA, group.map(seqKey), [])) as (string | false | null)[];
+        for (const [i, key] of group.entries()) {
+          const n = values[i];
+          out[key] = typeof n === "string" ? `${n}-0` : null;
+        }
+      }
+      return out;
     },
 
     async lockedDocs(prefix: string) {

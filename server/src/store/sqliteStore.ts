@@ -242,6 +242,18 @@ export function openSqliteStore(options: { file: string }): SqliteStore {
       const seq = selectPosition.get(sectionKey)?.seq ?? null;
       return seq === null ? null : String(seq);
     },
+    async positions(sectionKeys) {
+      for (const key of sectionKeys) checkSectionKey(key);
+      // One read transaction: every section at the same instant.
+      return db.transaction(() => {
+        const out: Record<string, string | null> = {};
+        for (const key of sectionKeys) {
+          const seq = selectPosition.get(key)?.seq ?? null;
+          out[key] = seq === null ? null : String(seq);
+        }
+        return out;
+      })();
+    },
     async lockedDocs(prefix) {
       return selectLocks.all(prefix, prefix).map((row) => row.doc);
     },
