@@ -31,6 +31,8 @@ export interface Config {
   readonly authDeadlineMs: number;
   /** Tokenless /collab sockets waiting for their first document; beyond it upgrades get 503. */
   readonly maxUnauthenticatedSockets: number;
+  /** SHARED_STORE: several nodes share the Redis store (each one sets it); else one node owns it. */
+  readonly sharedStore: boolean;
   /** This node's name in the store (NODE_ID): recognises its own appends; random when unset. */
   readonly nodeId: string | null;
   /** Whether the secretariat may lock and unlock clauses (LK1); by default only the chair. */
@@ -75,6 +77,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     maxUnauthenticatedSockets: int(env, "MAX_UNAUTHENTICATED_SOCKETS", 500, 1, 1_000_000),
     secretariatMayLock: bool(env, "SECRETARIAT_MAY_LOCK", false),
     nodeId: env.NODE_ID?.trim() || null,
+    sharedStore: bool(env, "SHARED_STORE", false),
     demoSession: env.DEMO_SESSION === undefined ? "demo" : env.DEMO_SESSION.trim(),
   };
 }

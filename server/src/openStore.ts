@@ -30,6 +30,7 @@ export async function openStore(config: Config, events: StoreEvents): Promise<{ 
       ...target,
       prefix,
       ttlMs: config.redisLeaseMs,
+      shared: config.sharedStore,
       onLost: events.onLeaseLost,
       onError: events.onError,
     });

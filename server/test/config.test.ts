@@ -34,6 +34,7 @@ describe("loadConfig", () => {
       maxUnauthenticatedSockets: 500,
       secretariatMayLock: false,
       nodeId: null,
+      sharedStore: false,
       demoSession: "demo",
     });
   });

@@ -173,6 +173,7 @@ export class DocumentHost {
   }
 
   private async writeFrom(from: DocSubscriber, update: Uint8Array, checkContained: boolean): Promise<WriteOutcome> {
+    if (this.broken) return this.settle({ type: "failed", reason: "the document was reloaded; resynchronise" });
     // One decode decides whether Yjs can round-trip it (V1 only: yjs issue 687).
     const verdict = this.gate.check(update);
     if (verdict.type === "invalid") return this.settle(verdict);
@@ -363,7 +364,12 @@ export class DocumentHost {
     this.broken = true;
     for (const barrier of this.barriers.splice(0)) barrier.fail();
     this.hooks.onBroken(this);
-    for (const subscriber of [...this.subscribers]) subscriber.documentLost(reason);
+    // After the writer's answer (e.g. refused: LOCKED by another node) has gone out: the
+    // subscribers then resynchronise from the store.
+    const subscribers = [...this.subscribers];
+    setImmediate(() => {
+      for (const subscriber of subscribers) subscriber.documentLost(reason);
+    });
   }
 
   private endFlight(): void {
