@@ -118,7 +118,9 @@ export const collabPlugin: FastifyPluginAsync<CollabOptions> = async (app, optio
         expiresAt,
         track(request, "plain", actor, () => ws.ping()),
       );
-      attachPlainConnection(ws, guard, actor, admission.doc, registry, log);
+      attachPlainConnection(ws, guard, actor, admission.doc, registry, log, (seconds) =>
+        metrics.syncAnswerSeconds.observe(seconds),
+      );
     },
   );
 

@@ -27,11 +27,13 @@ export function attachPlainConnection(
   name: DocName,
   registry: DocumentRegistry,
   log: (message: string, error?: unknown) => void,
+  /** Seconds from a sync step 1 arriving to its answer sent. */
+  observeSyncAnswer: (seconds: number) => void = () => {},
 ): void {
   let host: DocumentHost | null = null;
   let intake: UpdateIntake | null = null;
   let closed = false;
-  const early: Uint8Array[] = [];
+  const early: { readonly data: Uint8Array; readonly at: number }[] = [];
 
   const subscriber: DocSubscriber = {
     actor,
@@ -45,12 +47,15 @@ export function attachPlainConnection(
     },
   };
 
-  const handle = (h: DocumentHost, updates: UpdateIntake, message: PlainInbound): void => {
+  const handle = (h: DocumentHost, updates: UpdateIntake, message: PlainInbound, at: number): void => {
     switch (message.type) {
       case "syncStep1":
         // Sent once every update it holds is durable (DocumentHost.readDurable).
         h.syncAnswer(message.stateVector).then(
-          (answer) => guard.send(answer.frame("plain", step2Frame)),
+          (answer) => {
+            guard.send(answer.frame("plain", step2Frame));
+            observeSyncAnswer((performance.now() - at) / 1000);
+          },
           () => {}, // the copy was dropped: its subscribers are told to reconnect
         );
         return;
@@ -87,17 +92,17 @@ export function attachPlainConnection(
     }
   };
 
-  const dispatch = (data: Uint8Array): void => {
+  const dispatch = (data: Uint8Array, at: number): void => {
     if (!host || !intake) {
       if (early.length >= MAX_EARLY) {
         guard.close(CloseCode.forbidden, "too many frames before the document loaded");
         return;
       }
-      early.push(data);
+      early.push({ data, at });
       return;
     }
     try {
-      handle(host, intake, decodePlainFrame(data));
+      handle(host, intake, decodePlainFrame(data), at);
     } catch (error) {
       if (error instanceof MalformedFrameError) {
         guard.close(CloseCode.malformedFrame, error.message);
@@ -114,7 +119,7 @@ export function attachPlainConnection(
       guard.close(CloseCode.malformedFrame, "text frames are not part of the protocol");
       return;
     }
-    if (guard.admit()) dispatch(toBytes(data));
+    if (guard.admit()) dispatch(toBytes(data), performance.now());
   });
   ws.on("close", () => {
     closed = true;
@@ -137,7 +142,7 @@ export function attachPlainConnection(
       guard.send(encodePlain.sync({ type: "syncStep1", stateVector: Y.encodeStateVector(h.doc) }));
       const states = h.presence.visibleTo(subscriber);
       if (states) guard.send(encodePlain.awareness(states));
-      for (const data of early.splice(0)) dispatch(data);
+      for (const { data, at } of early.splice(0)) dispatch(data, at);
     },
     (error: unknown) => {
       // A store outage is retryable: 1011 makes stock providers reconnect, and sync once it is back.
