@@ -1,9 +1,7 @@
 import { join } from "node:path";
 import type { Config } from "./config.ts";
-import { openRedisStore } from "./store/redisStore.ts";
 import type { Store } from "./store/Store.ts";
 import { openSqliteStore } from "./store/sqliteStore.ts";
-import { acquireStoreLease } from "./store/storeLease.ts";
 
 export interface StoreEvents {
   readonly onError: (error: unknown) => void;
@@ -18,6 +16,11 @@ export interface StoreEvents {
  */
 export async function openStore(config: Config, events: StoreEvents): Promise<{ store: Store; kind: string }> {
   if (config.redisUrl) {
+    // Loaded only for Redis: a SQLite node never pays for the client's memory.
+    const [{ openRedisStore }, { acquireStoreLease }] = await Promise.all([
+      import("./store/redisStore.ts"),
+      import("./store/storeLease.ts"),
+    ]);
     const { redisUrl: url, redisPrefix: prefix } = config;
     const lease = await acquireStoreLease({
       url,

@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import { setTimeout as delay } from "node:timers/promises";
 import { createClient } from "redis";
+import { LeaseHeldError } from "./leaseHeldError.ts";
 
 /**
  * One owner per Redis store until several nodes can share one (two nodes on one prefix lose
@@ -24,9 +25,7 @@ export interface LeaseOptions {
   readonly onError?: (error: Error) => void;
 }
 
-export class LeaseHeldError extends Error {
-  override readonly name = "LeaseHeldError";
-}
+export { LeaseHeldError } from "./leaseHeldError.ts";
 
 /** Ours: extend. Gone (expired during an outage): take it again. Someone else's: lost. */
 const RENEW_LUA = `
