@@ -1,27 +1,49 @@
 import { createRequire } from "node:module";
 import { Worker } from "node:worker_threads";
+import * as encoding from "lib0/encoding";
 
-/** One write, as the writer thread receives it. Updates travel as their own bytes (cloned). */
+/** One record to append: [doc, section, update, sub, name, role, delegation, at, command, lock effect, lock target]. */
+export type AppendRow = readonly [
+  string,
+  string,
+  Uint8Array,
+  string,
+  string,
+  string,
+  string | null,
+  number,
+  string | null,
+  string,
+  string,
+];
+
+/** One write, as the writer thread receives it. */
 export type WriteOp =
-  | {
-      readonly op: "append";
-      readonly rows: readonly (readonly [
-        string,
-        string,
-        Uint8Array,
-        string,
-        string,
-        string,
-        string | null,
-        number,
-        string | null,
-        string,
-        string,
-      ])[];
-    }
+  | { readonly op: "append"; readonly rows: readonly AppendRow[] }
   | { readonly op: "snapshot"; readonly doc: string; readonly state: Uint8Array; readonly head: number }
   | { readonly op: "revision"; readonly session: string; readonly label: string; readonly json: string }
   | { readonly op: "session"; readonly id: string; readonly record: string };
+
+/**
+ * A batch as one buffer, moved (not copied) to the writer thread: cloning a structure per
+ * record cost more than the append itself. Nullable strings carry a presence flag.
+ */
+function encodeRows(rows: readonly AppendRow[]): Uint8Array {
+  const e = encoding.createEncoder();
+  encoding.writeVarUint(e, rows.length);
+  for (const [doc, section, update, sub, name, role, delegation, at, command, effect, target] of rows) {
+    for (const text of [doc, section, sub, name, role]) encoding.writeVarString(e, text);
+    encoding.writeVarUint8Array(e, update);
+    encoding.writeUint8(e, delegation === null ? 0 : 1);
+    encoding.writeVarString(e, delegation ?? "");
+    encoding.writeFloat64(e, at);
+    encoding.writeUint8(e, command === null ? 0 : 1);
+    encoding.writeVarString(e, command ?? "");
+    encoding.writeVarString(e, effect);
+    encoding.writeVarString(e, target);
+  }
+  return encoding.toUint8Array(e);
+}
 
 /**
  * The writer thread: its own connection to the file, the same pragmas, one transaction per
@@ -43,7 +65,22 @@ const deleteLock = db.prepare("DELETE FROM locks WHERE doc = ?");
 const upsertSnapshot = db.prepare("INSERT INTO snapshots (doc, state, head) VALUES (?, ?, ?) ON CONFLICT (doc) DO UPDATE SET state = excluded.state, head = excluded.head");
 const insertRevision = db.prepare("INSERT OR IGNORE INTO revisions (session, label, json) VALUES (?, ?, ?)");
 const insertSession = db.prepare("INSERT OR IGNORE INTO sessions (id, record) VALUES (?, ?)");
+const d = require(workerData.decoding);
 const buf = (u) => Buffer.from(u.buffer, u.byteOffset, u.byteLength);
+function decodeRows(bytes) {
+  const r = d.createDecoder(bytes);
+  const rows = [];
+  for (let n = d.readVarUint(r); n > 0; n--) {
+    const doc = d.readVarString(r), section = d.readVarString(r), sub = d.readVarString(r);
+    const name = d.readVarString(r), role = d.readVarString(r), update = d.readVarUint8Array(r);
+    const hasDelegation = d.readUint8(r) === 1, delegation = d.readVarString(r);
+    const at = d.readFloat64(r);
+    const hasCommand = d.readUint8(r) === 1, command = d.readVarString(r);
+    const effect = d.readVarString(r), target = d.readVarString(r);
+    rows.push([doc, section, update, sub, name, role, hasDelegation ? delegation : null, at, hasCommand ? command : null, effect, target]);
+  }
+  return rows;
+}
 // In order: a record for a locked document is refused (null); an appended record's lock
 // effect applies before the next record is looked at.
 const appendAll = db.transaction((rows) => rows.map((row) => {
@@ -54,7 +91,7 @@ const appendAll = db.transaction((rows) => rows.map((row) => {
   return String(lastInsertRowid);
 }));
 const run = {
-  append: (m) => appendAll.immediate(m.rows),
+  append: (m) => appendAll.immediate(decodeRows(m.rows)),
   snapshot: (m) => { upsertSnapshot.run(m.doc, buf(m.state), m.head); return null; },
   revision: (m) => insertRevision.run(m.session, m.label, m.json).changes === 1,
   session: (m) => insertSession.run(m.id, m.record).changes === 1,
@@ -90,11 +127,13 @@ export class SqliteWriter {
   private dead: Error | null = null;
 
   constructor(file: string) {
-    const driver = createRequire(import.meta.url).resolve("better-sqlite3");
+    const require = createRequire(import.meta.url);
+    const driver = require.resolve("better-sqlite3");
+    const decoding = require.resolve("lib0/decoding");
     // A small heap: the thread holds a connection and one batch at a time.
     this.worker = new Worker(WRITER_SOURCE, {
       eval: true,
-      workerData: { file, driver },
+      workerData: { file, driver, decoding },
       resourceLimits: { maxYoungGenerationSizeMb: 2, maxOldGenerationSizeMb: 32 },
     });
     this.worker.unref();
@@ -104,7 +143,9 @@ export class SqliteWriter {
   }
 
   write<T>(write: WriteOp): Promise<T> {
-    return this.send(write) as Promise<T>;
+    if (write.op !== "append") return this.send(write) as Promise<T>;
+    const rows = encodeRows(write.rows);
+    return this.send({ op: "append", rows }, [rows.buffer as ArrayBuffer]) as Promise<T>;
   }
 
   /** Waits for the writes already sent, then closes the writer's connection and thread. */
@@ -115,13 +156,16 @@ export class SqliteWriter {
     await this.worker.terminate();
   }
 
-  private send(write: WriteOp | "close"): Promise<unknown> {
+  private send(
+    write: WriteOp | { readonly op: "append"; readonly rows: Uint8Array } | "close",
+    transfer: ArrayBuffer[] = [],
+  ): Promise<unknown> {
     if (this.dead) return Promise.reject(this.dead);
     const n = this.next++;
     if (this.waiting.size === 0) this.worker.ref();
     return new Promise((resolve, reject) => {
       this.waiting.set(n, { resolve, reject });
-      this.worker.postMessage({ n, write });
+      this.worker.postMessage({ n, write }, transfer);
     });
   }
 
