@@ -263,8 +263,8 @@ export class DocumentHost {
    * At load: the stored snapshot, when no update follows it, is the whole state as is (a cold
    * clause is answered with its bytes, never encoded again).
    */
-  useStoredState(snapshot: Uint8Array): void {
-    this.wholeState = new SharedFrames(snapshot);
+  useStoredState(snapshot: SharedFrames): void {
+    this.wholeState = snapshot;
   }
 
   /**

@@ -4,10 +4,21 @@ import type { WebSocket } from "ws";
 import * as Y from "yjs";
 import type { DocSubscriber, DocumentHost, WriteOutcome } from "../core/DocumentHost.ts";
 import type { DocumentRegistry } from "../core/DocumentRegistry.ts";
+import type { SharedFrames } from "../core/SharedFrames.ts";
 import { UpdateIntake } from "../core/UpdateIntake.ts";
 import { GavelError } from "../errors.ts";
 import { toBytes } from "./bytes.ts";
 import type { SocketGuard } from "./SocketGuard.ts";
+
+/** A sync step 1 with an empty state vector: a client that has nothing of the document yet. */
+function isNewcomerStep1(data: Uint8Array): boolean {
+  try {
+    const message = decodePlainFrame(data);
+    return message.type === "syncStep1" && message.stateVector.length === 1 && message.stateVector[0] === 0;
+  } catch {
+    return false; // answered as malformed when dispatched
+  }
+}
 
 const updateFrame = (update: Uint8Array) => encodePlain.sync({ type: "update", update });
 const step2Frame = (update: Uint8Array) => encodePlain.sync({ type: "syncStep2", update });
@@ -92,13 +103,29 @@ export function attachPlainConnection(
     }
   };
 
+  // A newcomer's sync step 1 that arrives while a cold clause loads is answered with the stored
+  // snapshot before the replay (DocumentRegistry.whenColdState); it is not answered again.
+  let coldState: SharedFrames | null = null;
+  let earlyStep1: { readonly data: Uint8Array; readonly at: number } | null = null;
+  const answerCold = (state: SharedFrames, step1: { readonly data: Uint8Array; readonly at: number }) => {
+    guard.send(state.frame("plain", step2Frame));
+    observeSyncAnswer((performance.now() - step1.at) / 1000);
+    const i = early.indexOf(step1);
+    if (i >= 0) early.splice(i, 1);
+  };
+
   const dispatch = (data: Uint8Array, at: number): void => {
     if (!host || !intake) {
       if (early.length >= MAX_EARLY) {
         guard.close(CloseCode.forbidden, "too many frames before the document loaded");
         return;
       }
-      early.push({ data, at });
+      const frame = { data, at };
+      early.push(frame);
+      if (earlyStep1 === null && isNewcomerStep1(data)) {
+        earlyStep1 = frame;
+        if (coldState) answerCold(coldState, frame);
+      }
       return;
     }
     try {
@@ -130,7 +157,12 @@ export function attachPlainConnection(
     }
   });
 
-  registry.acquire(name).then(
+  const acquiring = registry.acquire(name);
+  registry.whenColdState(name.name, (state) => {
+    coldState = state;
+    if (earlyStep1 && !closed) answerCold(state, earlyStep1);
+  });
+  acquiring.then(
     (h) => {
       if (closed) {
         registry.release(h);
