@@ -1,5 +1,5 @@
 # The Gavel server. Build context: the repository root.
-# Stage 1 builds the browser client (Vite, a devDependency); stage 2 runs the server with
+# Stage 1 builds the browser client (Vite) and the server bundle (esbuild), devDependencies; stage 2 runs the server with
 # production dependencies only and the built client.
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
@@ -11,7 +11,7 @@ COPY server/package.json server/
 COPY client/package.json client/
 RUN npm ci --no-audit --no-fund
 COPY . .
-RUN npm run build:client && npm prune --omit=dev
+RUN npm run build:client && npm run build:server && npm prune --omit=dev
 
 FROM node:20-bookworm-slim
 WORKDIR /app
@@ -21,5 +21,5 @@ RUN mkdir -p /data && chown node:node /data
 VOLUME /data
 EXPOSE 1234
 USER node
-# Not `npm start`: its prestart builds the client, which the image already holds.
-CMD ["node", "--import", "tsx", "server/src/main.ts"]
+# Not `npm start`: its prestart builds the client and the server bundle, which the image holds.
+CMD ["node", "server/dist/main.js"]

@@ -46,11 +46,40 @@ export interface StartOptions {
   readonly port: number;
   readonly env: Record<string, string>;
   readonly healthTimeoutMs: number;
+  /** Node arguments of the server (default: Gavel from source through tsx). */
+  readonly args?: readonly string[];
+  /** Path answering 200 once the server is up. */
+  readonly healthPath?: string;
+  /** A CPU to pin the server to (with `taskset`, when it exists). */
+  readonly cpu?: number;
+}
+
+let tasksetFound: boolean | null = null;
+
+/** Whether `taskset` (util-linux) can pin processes here. */
+export function hasTaskset(): boolean {
+  if (tasksetFound === null) {
+    try {
+      execFileSync("taskset", ["-p", String(process.pid)], { stdio: "ignore" });
+      tasksetFound = true;
+    } catch {
+      tasksetFound = false;
+    }
+  }
+  return tasksetFound;
+}
+
+/** Pins this process (the load generator) to `cpu`, when taskset exists. */
+export function pinSelf(cpu: number): boolean {
+  if (!hasTaskset()) return false;
+  execFileSync("taskset", ["-pc", String(cpu), String(process.pid)], { stdio: "ignore" });
+  return true;
 }
 
 /**
- * Spawns `node --import tsx server/src/main.ts` (so the PID is the server's own), with the
- * server's configuration taken only from `env`, and waits until GET /healthz answers 200.
+ * Spawns `node ARGS` (default `--import tsx server/src/main.ts`; the PID is the server's own),
+ * with the server's configuration taken only from `env`, and waits until GET `healthPath`
+ * (default /healthz) answers 200.
  */
 export async function startServerChild(options: StartOptions): Promise<ServerChild> {
   const env: Record<string, string> = {};
@@ -60,11 +89,13 @@ export async function startServerChild(options: StartOptions): Promise<ServerChi
   Object.assign(env, options.env, { PORT: String(options.port), HOST: "127.0.0.1" });
   // BENCH_NODE_ARGS: extra Node flags for the server (e.g. --cpu-prof), for investigating.
   const nodeArgs = (process.env.BENCH_NODE_ARGS ?? "").split(" ").filter(Boolean);
-  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, "--import", "tsx", "server/src/main.ts"], {
-    cwd: options.cwd,
-    env,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const args = [...nodeArgs, ...(options.args ?? ["--import", "tsx", "server/src/main.ts"])];
+  // taskset execs node: the PID stays the server's own.
+  const pinned = options.cpu !== undefined && hasTaskset();
+  const [file, argv] = pinned
+    ? ["taskset", ["-c", String(options.cpu), process.execPath, ...args]]
+    : [process.execPath, args];
+  const child: ChildProcess = spawn(file, argv, { cwd: options.cwd, env, stdio: ["ignore", "pipe", "pipe"] });
   if (child.pid === undefined) throw new Error("the server process could not be spawned");
   const pid = child.pid;
   let output = "";
@@ -100,7 +131,9 @@ export async function startServerChild(options: StartOptions): Promise<ServerChi
   for (;;) {
     if (exitedWith !== null) throw new Error(`the server exited during start (${exitedWith}):\n${output}`);
     try {
-      const response = await fetch(`${httpUrl}/healthz`, { signal: AbortSignal.timeout(1_000) });
+      const response = await fetch(`${httpUrl}${options.healthPath ?? "/healthz"}`, {
+        signal: AbortSignal.timeout(1_000),
+      });
       await response.arrayBuffer();
       if (response.ok) break;
     } catch {

@@ -9,7 +9,7 @@ import { buildServer } from "./buildServer.ts";
 import { serverUrl, tokenCommand } from "./cli/joinLink.ts";
 import { ConfigError, loadConfig } from "./config.ts";
 import { openStore } from "./openStore.ts";
-import { LeaseHeldError } from "./store/storeLease.ts";
+import { LeaseHeldError } from "./store/leaseHeldError.ts";
 
 async function main(): Promise<void> {
   const config = loadConfig(process.env);

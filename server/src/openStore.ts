@@ -1,10 +1,8 @@
 import { join } from "node:path";
 import type { Config } from "./config.ts";
 import type { RedisTarget } from "./store/redisConnection.ts";
-import { openRedisStore } from "./store/redisStore.ts";
 import type { Store } from "./store/Store.ts";
 import { openSqliteStore } from "./store/sqliteStore.ts";
-import { acquireStoreLease } from "./store/storeLease.ts";
 
 export interface StoreEvents {
   readonly onError: (error: unknown) => void;
@@ -25,6 +23,11 @@ export async function openStore(config: Config, events: StoreEvents): Promise<{ 
       ? { url: config.redisUrl }
       : null;
   if (target) {
+    // Loaded only for Redis: a SQLite node never pays for the client's memory.
+    const [{ openRedisStore }, { acquireStoreLease }] = await Promise.all([
+      import("./store/redisStore.ts"),
+      import("./store/storeLease.ts"),
+    ]);
     const { redisPrefix: prefix } = config;
     const lease = await acquireStoreLease({
       ...target,

@@ -9,7 +9,7 @@ import {
 } from "@gavel/model";
 import { describe, expect, it } from "vitest";
 import * as Y from "yjs";
-import { BracketGuard, bracketsMayChange } from "../src/core/BracketGuard.ts";
+import { BracketGuard, bracketsMayChange, insertsOnlyOutsideBrackets } from "../src/core/BracketGuard.ts";
 import { type Rng, seededRng } from "./support/prng.ts";
 
 const DELEGATIONS = ["AFR", "CEPT", "ARB"] as const;
@@ -257,3 +257,58 @@ function rawDelete(rng: Rng, doc: Y.Doc, text: Y.XmlText): void {
   const item = rng.pick(items);
   doc.transact((transaction) => item.delete(transaction));
 }
+
+describe("insertsOnlyOutsideBrackets (the guard's fast path)", () => {
+  const base = () => seeded([[{ text: "Members " }, { text: "shall", bracket: CEPT }, { text: " act" }]]);
+
+  it("is true for text typed before, between and after brackets, and at the very start", () => {
+    const doc = base();
+    for (const at of [0, 3, 8, 14, 17]) {
+      expect(
+        insertsOnlyOutsideBrackets(
+          doc,
+          updateFrom(doc, (d) => textOf(d).insert(at, "xy")),
+        ),
+        `at ${at}`,
+      ).toBe(true);
+    }
+  });
+
+  it("is false for text typed inside or at the end of a bracket, a mark, or a deletion", () => {
+    const doc = base();
+    expect(
+      insertsOnlyOutsideBrackets(
+        doc,
+        updateFrom(doc, (d) => textOf(d).insert(10, "x")),
+      ),
+    ).toBe(false);
+    expect(
+      insertsOnlyOutsideBrackets(
+        doc,
+        updateFrom(doc, (d) => textOf(d).insert(13, "x")),
+      ),
+    ).toBe(false);
+    expect(
+      insertsOnlyOutsideBrackets(
+        doc,
+        updateFrom(doc, (d) => textOf(d).insert(0, "x", { bracket: AFR })),
+      ),
+    ).toBe(false);
+    expect(
+      insertsOnlyOutsideBrackets(
+        doc,
+        updateFrom(doc, (d) => textOf(d).delete(0, 1)),
+      ),
+    ).toBe(false);
+  });
+
+  it("is false when the text it lands in changed since its writer saw it (a concurrent insert may reorder it)", () => {
+    const doc = base();
+    const stale = updateFrom(doc, (d) => textOf(d).insert(3, "x"));
+    Y.applyUpdate(
+      doc,
+      updateFrom(doc, (d) => textOf(d).insert(3, "y")),
+    );
+    expect(insertsOnlyOutsideBrackets(doc, stale)).toBe(false);
+  });
+});

@@ -7,6 +7,7 @@ import {
   prosemirrorLayout,
 } from "@gavel/model";
 import * as Y from "yjs";
+import { insertsOnlyOutsideBrackets } from "./textOutsideBrackets.ts";
 
 /** A write refused for bracket ownership (SPEC BO5), answered as a lock refusal is. */
 export interface BracketRefusal {
@@ -23,14 +24,15 @@ export interface BracketRefusal {
  *
  * The kept brackets are exact or stale only towards "more to check": a transaction that may
  * add a bracket or change whose it is (the layout's bracketsMayChange) drops them, and they are read
- * again at the next delegate's write. The copy is kept for the next check while it still
- * equals the base (one delegate typing in a clause with another's bracket pays one apply and
- * one read per keystroke, not a copy).
+ * again at the next delegate's write. The copy is kept for the next check and catches up with
+ * what the base took meanwhile (one delegate typing in a clause with another's bracket pays one
+ * apply and one read per checked keystroke, not a copy); text typed where no bracket is skips
+ * the copy altogether (insertsOnlyOutsideBrackets, for the y-prosemirror layout).
  */
 export class BracketGuard {
   private base: Y.Doc | null = null;
   private known: readonly ClauseBracket[] | null = null;
-  private replica: { readonly doc: Y.Doc; brackets: readonly ClauseBracket[] } | null = null;
+  private replica: Replica | null = null;
   private readonly watch = (transaction: Y.Transaction): void => {
     if (this.known !== null && this.layout.bracketsMayChange(transaction)) this.known = null;
   };
@@ -48,6 +50,9 @@ export class BracketGuard {
     this.follow(base);
     this.known ??= this.layout.read(base).brackets;
     if (!needsOwnershipCheck(writer, this.known)) return null;
+    // BO2 and BO3 compare the brackets before and after: text typed where no bracket is, adding
+    // none, changes none of them (the common keystroke in a bracketed clause).
+    if (this.layout === prosemirrorLayout && insertsOnlyOutsideBrackets(base, update)) return null;
     const replica = this.replicaOf(base);
     try {
       Y.applyUpdate(replica.doc, update);
@@ -66,8 +71,16 @@ export class BracketGuard {
   }
 
   /** A copy of `base` with its brackets: the one kept from the last check when it still equals `base`. */
-  private replicaOf(base: Y.Doc): { readonly doc: Y.Doc; brackets: readonly ClauseBracket[] } {
-    if (this.replica && Y.equalSnapshots(Y.snapshot(this.replica.doc), Y.snapshot(base))) return this.replica;
+  private replicaOf(base: Y.Doc): Replica {
+    const kept = this.replica;
+    // The copy holds only what the base holds (a refused update drops it): it catches up with
+    // what the base took since (writes let through without a copy, server changes), and reads
+    // its brackets again only if that may have changed one.
+    const caught = kept ? catchUp(kept.doc, base, this.layout) : null;
+    if (kept && caught !== null) {
+      if (caught === "changed") kept.brackets = this.layout.read(kept.doc).brackets;
+      return kept;
+    }
     const doc = new Y.Doc();
     Y.applyUpdate(doc, Y.encodeStateAsUpdate(base));
     this.replica = { doc, brackets: this.layout.read(doc).brackets };
@@ -84,5 +97,35 @@ export class BracketGuard {
   }
 }
 
+/** A copy of the base for judging writes, with its brackets. */
+interface Replica {
+  readonly doc: Y.Doc;
+  brackets: readonly ClauseBracket[];
+}
+
+/**
+ * Applies to `copy` what `base` holds beyond it: "changed" when that may have changed a bracket,
+ * null when they still differ after (the copy is rebuilt).
+ */
+function catchUp(copy: Y.Doc, base: Y.Doc, layout: ClauseLayout): "same" | "changed" | null {
+  const missing = Y.encodeStateAsUpdate(base, Y.encodeStateVector(copy));
+  let changed = false;
+  const watch = (transaction: Y.Transaction) => {
+    if (layout.bracketsMayChange(transaction)) changed = true;
+  };
+  copy.on("afterTransaction", watch);
+  try {
+    Y.applyUpdate(copy, missing);
+  } catch {
+    return null;
+  } finally {
+    copy.off("afterTransaction", watch);
+  }
+  if (!Y.equalSnapshots(Y.snapshot(copy), Y.snapshot(base))) return null;
+  return changed ? "changed" : "same";
+}
+
 /** The y-prosemirror detector, kept under its old name for its tests. */
 export const bracketsMayChange = prosemirrorLayout.bracketsMayChange;
+
+export { insertsOnlyOutsideBrackets };

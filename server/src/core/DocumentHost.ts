@@ -327,8 +327,8 @@ export class DocumentHost {
    * At load: the stored snapshot, when no update follows it, is the whole state as is (a cold
    * clause is answered with its bytes, never encoded again).
    */
-  useStoredState(snapshot: Uint8Array): void {
-    this.wholeState = new SharedFrames(snapshot);
+  useStoredState(snapshot: SharedFrames): void {
+    this.wholeState = snapshot;
   }
 
   /**
@@ -364,12 +364,7 @@ export class DocumentHost {
     this.broken = true;
     for (const barrier of this.barriers.splice(0)) barrier.fail();
     this.hooks.onBroken(this);
-    // After the writer's answer (e.g. refused: LOCKED by another node) has gone out: the
-    // subscribers then resynchronise from the store.
-    const subscribers = [...this.subscribers];
-    setImmediate(() => {
-      for (const subscriber of subscribers) subscriber.documentLost(reason);
-    });
+    for (const subscriber of [...this.subscribers]) subscriber.documentLost(reason);
   }
 
   private endFlight(): void {

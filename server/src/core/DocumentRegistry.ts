@@ -4,6 +4,7 @@ import type { DocLog, Store, StoredUpdate, StoreFollower, UpdateAuthor } from ".
 import { DocumentHost, type WriteOutcome } from "./DocumentHost.ts";
 import type { GroupCommit } from "./GroupCommit.ts";
 import { type Replayed, replayUpdates } from "./replayLog.ts";
+import { SharedFrames } from "./SharedFrames.ts";
 
 export interface RegistryOptions {
   /** How long a document with no holder stays in memory. */
@@ -49,6 +50,9 @@ export class DocumentRegistry {
   private readonly holds = new Map<DocumentHost, number>();
   private readonly unloadTimers = new Map<DocumentHost, NodeJS.Timeout>();
   private readonly compacting = new Set<DocumentHost>();
+  /** Documents loading from a snapshot with no update after it: that state, sent before the replay. */
+  private readonly previews = new Map<string, SharedFrames>();
+  private readonly previewWaiters = new Map<string, ((state: SharedFrames) => void)[]>();
   /** A loaded clause holds its section index: its lock and figures live there. */
   private readonly indexOf = new Map<DocumentHost, DocumentHost>();
 
@@ -65,6 +69,17 @@ export class DocumentRegistry {
 
   isLoaded(name: string): boolean {
     return this.hosts.has(name);
+  }
+
+  /**
+   * While `name` loads from a stored snapshot that no update follows, `use` gets that state (the
+   * whole document, durable): a newcomer's sync step 1 can be answered before the replay, which
+   * decodes it. Not called when the document is loaded already or has updates after a snapshot.
+   */
+  whenColdState(name: string, use: (state: SharedFrames) => void): void {
+    const ready = this.previews.get(name);
+    if (ready) use(ready);
+    else if (this.loading.has(name)) this.previewWaiters.set(name, [...(this.previewWaiters.get(name) ?? []), use]);
   }
 
   /** Loads (or finds) a document and holds it in memory until `release`. */
@@ -101,7 +116,11 @@ export class DocumentRegistry {
   private load(name: DocName): Promise<DocumentHost> {
     const pending = this.loading.get(name.name);
     if (pending) return pending;
-    const promise = this.readFromStore(name).finally(() => this.loading.delete(name.name));
+    const promise = this.readFromStore(name).finally(() => {
+      this.loading.delete(name.name);
+      this.previews.delete(name.name);
+      this.previewWaiters.delete(name.name);
+    });
     this.loading.set(name.name, promise);
     return promise;
   }
@@ -144,6 +163,8 @@ export class DocumentRegistry {
   private async replayFromStore(name: DocName): Promise<DocumentHost> {
     const layout = await this.options.layoutOf?.(name);
     const log = await this.store.load(name.name);
+    const stored = log.snapshot && log.updates.length === 0 ? new SharedFrames(log.snapshot) : null;
+    if (stored) await this.preview(name.name, stored);
     let replayed = replayUpdates(log.snapshot ? [log.snapshot, ...log.updates] : log.updates);
     if (replayed.skipped.length > 0) replayed = await this.reportSkipped(name.name, log, replayed);
     const host = new DocumentHost(
@@ -172,13 +193,22 @@ export class DocumentRegistry {
       follower.watch(name.name, log.head);
     }
     host.updatesSinceSnapshot = log.updates.length;
-    if (log.snapshot && log.updates.length === 0 && replayed.skipped.length === 0) host.useStoredState(log.snapshot);
+    if (stored && replayed.skipped.length === 0) host.useStoredState(stored);
     // A snapshot without the skipped updates spares the next load from skipping them again.
     if (replayed.skipped.length > 0) {
       host.updatesSinceSnapshot = Math.max(1, host.updatesSinceSnapshot);
       void this.compact(host);
     }
     return host;
+  }
+
+  /** Hands the stored state to those waiting for it, and lets them send it before the replay. */
+  private async preview(name: string, state: SharedFrames): Promise<void> {
+    const waiters = this.previewWaiters.get(name) ?? [];
+    this.previewWaiters.delete(name);
+    this.previews.set(name, state);
+    for (const use of waiters) use(state);
+    if (waiters.length > 0) await new Promise<void>((resolve) => setImmediate(resolve));
   }
 
   /**

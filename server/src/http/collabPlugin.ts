@@ -165,7 +165,9 @@ export const collabPlugin: FastifyPluginAsync<CollabOptions> = async (app, optio
       const { actor, expiresAt } = admission.token;
       track(request, "plain", actor);
       const guard = new SocketGuard(ws, limits, metrics, expiresAt, () => ws.ping());
-      attachPlainConnection(ws, guard, actor, admission.doc, registry, log);
+      attachPlainConnection(ws, guard, actor, admission.doc, registry, log, (seconds) =>
+        metrics.syncAnswerSeconds.observe(seconds),
+      );
     },
   );
 

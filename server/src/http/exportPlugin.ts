@@ -2,7 +2,9 @@ import type { FastifyPluginAsync } from "fastify";
 import type { HistoryService } from "../core/HistoryService.ts";
 import type { SessionService } from "../core/SessionService.ts";
 import { GavelError } from "../errors.ts";
-import { type ExportDocument, type ExportVariant, renderDocx, renderHtml, renderMarkdown } from "../export/index.ts";
+import type { ExportDocument, ExportVariant } from "../export/ExportDocument.ts";
+import { renderHtml } from "../export/renderHtml.ts";
+import { renderMarkdown } from "../export/renderMarkdown.ts";
 import { pointOf } from "./historyPlugin.ts";
 import { requestActor, type Verify } from "./requestActor.ts";
 
@@ -66,7 +68,11 @@ export const exportPlugin: FastifyPluginAsync<ExportOptions> = async (app, { his
         .type(TYPES[format])
         .header("content-disposition", `attachment; filename="${name.replace(/[^\w.-]/g, "_")}"`);
       const v: ExportVariant = variant;
-      if (format === "docx") return reply.send(await renderDocx(document, v));
+      if (format === "docx") {
+        // Loaded on the first export: docx holds megabytes no other request needs.
+        const { renderDocx } = await import("../export/renderDocx.ts");
+        return reply.send(await renderDocx(document, v));
+      }
       return reply.send(format === "html" ? renderHtml(document, v) : renderMarkdown(document, v));
     },
   );

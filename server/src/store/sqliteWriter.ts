@@ -1,36 +1,62 @@
 import { createRequire } from "node:module";
 import { Worker } from "node:worker_threads";
+import * as encoding from "lib0/encoding";
 import { StoreConflictError } from "./Store.ts";
 
-/** One write, as the writer thread receives it. Updates travel as their own bytes (cloned). */
+/**
+ * One record to append: [doc, section, update, sub, name, role, delegation, at, command, lock
+ * effect, lock target, expected head (seq; 0: none yet; null: unconditional)].
+ */
+export type AppendRow = readonly [
+  string,
+  string,
+  Uint8Array,
+  string,
+  string,
+  string,
+  string | null,
+  number,
+  string | null,
+  string,
+  string,
+  number | null,
+];
+
+/** One write, as the writer thread receives it. */
 export type WriteOp =
-  | {
-      readonly op: "append";
-      readonly rows: readonly (readonly [
-        string,
-        string,
-        Uint8Array,
-        string,
-        string,
-        string,
-        string | null,
-        number,
-        string | null,
-        string,
-        string,
-        number | null,
-      ])[];
-    }
+  | { readonly op: "append"; readonly rows: readonly AppendRow[] }
   | { readonly op: "snapshot"; readonly doc: string; readonly state: Uint8Array; readonly head: number }
   | { readonly op: "revision"; readonly session: string; readonly label: string; readonly json: string }
   | { readonly op: "session"; readonly id: string; readonly record: string };
 
 /**
+ * A batch as one buffer, moved (not copied) to the writer thread: cloning a structure per
+ * record cost more than the append itself. Nullable strings carry a presence flag.
+ */
+function encodeRows(rows: readonly AppendRow[]): Uint8Array {
+  const e = encoding.createEncoder();
+  encoding.writeVarUint(e, rows.length);
+  for (const [doc, section, update, sub, name, role, delegation, at, command, effect, target, expect] of rows) {
+    for (const text of [doc, section, sub, name, role]) encoding.writeVarString(e, text);
+    encoding.writeVarUint8Array(e, update);
+    encoding.writeUint8(e, delegation === null ? 0 : 1);
+    encoding.writeVarString(e, delegation ?? "");
+    encoding.writeFloat64(e, at);
+    encoding.writeUint8(e, command === null ? 0 : 1);
+    encoding.writeVarString(e, command ?? "");
+    encoding.writeVarString(e, effect);
+    encoding.writeVarString(e, target);
+    encoding.writeUint8(e, expect === null ? 0 : 1);
+    encoding.writeFloat64(e, expect ?? 0);
+  }
+  return encoding.toUint8Array(e);
+}
+
+/**
  * The writer thread: its own connection to the file, the same pragmas, one transaction per
  * message. Plain JavaScript run with `eval`, so it works alike from source (tsx, vitest) and
  * from the bundle. A row is [doc, section, update, sub, name, role, delegation, at, command,
- * lock effect ("lock", "unlock" or ""), lock target, expected head (seq, 0 for none yet; null:
- * unconditional)].
+ * lock effect ("lock", "unlock" or ""), lock target].
  */
 const WRITER_SOURCE = `
 const { parentPort, workerData } = require("node:worker_threads");
@@ -47,26 +73,42 @@ const upsertSnapshot = db.prepare("INSERT INTO snapshots (doc, state, head) VALU
 const selectHead = db.prepare("SELECT coalesce(max(seq), 0) AS head FROM updates WHERE doc = ?");
 const insertRevision = db.prepare("INSERT OR IGNORE INTO revisions (session, label, json) VALUES (?, ?, ?)");
 const insertSession = db.prepare("INSERT OR IGNORE INTO sessions (id, record) VALUES (?, ?)");
+const d = require(workerData.decoding);
 const buf = (u) => Buffer.from(u.buffer, u.byteOffset, u.byteLength);
+function decodeRows(bytes) {
+  const r = d.createDecoder(bytes);
+  const rows = [];
+  for (let n = d.readVarUint(r); n > 0; n--) {
+    const doc = d.readVarString(r), section = d.readVarString(r), sub = d.readVarString(r);
+    const name = d.readVarString(r), role = d.readVarString(r), update = d.readVarUint8Array(r);
+    const hasDelegation = d.readUint8(r) === 1, delegation = d.readVarString(r);
+    const at = d.readFloat64(r);
+    const hasCommand = d.readUint8(r) === 1, command = d.readVarString(r);
+    const effect = d.readVarString(r), target = d.readVarString(r);
+    const hasExpect = d.readUint8(r) === 1, expect = d.readFloat64(r);
+    rows.push([doc, section, update, sub, name, role, hasDelegation ? delegation : null, at, hasCommand ? command : null, effect, target, hasExpect ? expect : null]);
+  }
+  return rows;
+}
 // In order: a record for a locked document is refused (null); an appended record's lock
 // effect applies before the next record is looked at.
+// A conditional record whose document moved on fails the whole batch first, unwritten.
 const appendAll = db.transaction((rows) => {
-  // Conditional records first: one whose document moved on fails the whole batch, unwritten.
   for (const row of rows) {
     if (row[11] !== null && selectHead.get(row[0]).head !== row[11]) {
       throw Object.assign(new Error("conflict on " + row[0]), { code: "GAVEL_CONFLICT", doc: row[0] });
     }
   }
   return rows.map((row) => {
-  if (selectLocked.get(row[0]) !== undefined) return null;
-  const { lastInsertRowid } = insertUpdate.run(row[0], row[1], buf(row[2]), row[3], row[4], row[5], row[6], row[7], row[8]);
-  if (row[9] === "lock") insertLock.run(row[10]);
-  else if (row[9] === "unlock") deleteLock.run(row[10]);
-  return String(lastInsertRowid);
+    if (selectLocked.get(row[0]) !== undefined) return null;
+    const { lastInsertRowid } = insertUpdate.run(row[0], row[1], buf(row[2]), row[3], row[4], row[5], row[6], row[7], row[8]);
+    if (row[9] === "lock") insertLock.run(row[10]);
+    else if (row[9] === "unlock") deleteLock.run(row[10]);
+    return String(lastInsertRowid);
   });
 });
 const run = {
-  append: (m) => appendAll.immediate(m.rows),
+  append: (m) => appendAll.immediate(decodeRows(m.rows)),
   snapshot: (m) => { upsertSnapshot.run(m.doc, buf(m.state), m.head); return null; },
   revision: (m) => insertRevision.run(m.session, m.label, m.json).changes === 1,
   session: (m) => insertSession.run(m.id, m.record).changes === 1,
@@ -102,8 +144,15 @@ export class SqliteWriter {
   private dead: Error | null = null;
 
   constructor(file: string) {
-    const driver = createRequire(import.meta.url).resolve("better-sqlite3");
-    this.worker = new Worker(WRITER_SOURCE, { eval: true, workerData: { file, driver } });
+    const require = createRequire(import.meta.url);
+    const driver = require.resolve("better-sqlite3");
+    const decoding = require.resolve("lib0/decoding");
+    // A small heap: the thread holds a connection and one batch at a time.
+    this.worker = new Worker(WRITER_SOURCE, {
+      eval: true,
+      workerData: { file, driver, decoding },
+      resourceLimits: { maxYoungGenerationSizeMb: 2, maxOldGenerationSizeMb: 32 },
+    });
     this.worker.unref();
     this.worker.on("message", (reply: Reply) => this.settle(reply));
     this.worker.on("error", (error) => this.fail(error));
@@ -111,7 +160,9 @@ export class SqliteWriter {
   }
 
   write<T>(write: WriteOp): Promise<T> {
-    return this.send(write) as Promise<T>;
+    if (write.op !== "append") return this.send(write) as Promise<T>;
+    const rows = encodeRows(write.rows);
+    return this.send({ op: "append", rows }, [rows.buffer as ArrayBuffer]) as Promise<T>;
   }
 
   /** Waits for the writes already sent, then closes the writer's connection and thread. */
@@ -122,13 +173,16 @@ export class SqliteWriter {
     await this.worker.terminate();
   }
 
-  private send(write: WriteOp | "close"): Promise<unknown> {
+  private send(
+    write: WriteOp | { readonly op: "append"; readonly rows: Uint8Array } | "close",
+    transfer: ArrayBuffer[] = [],
+  ): Promise<unknown> {
     if (this.dead) return Promise.reject(this.dead);
     const n = this.next++;
     if (this.waiting.size === 0) this.worker.ref();
     return new Promise((resolve, reject) => {
       this.waiting.set(n, { resolve, reject });
-      this.worker.postMessage({ n, write });
+      this.worker.postMessage({ n, write }, transfer);
     });
   }
 

@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import { setTimeout as delay } from "node:timers/promises";
 import { createClient, createCluster } from "redis";
+import { LeaseHeldError } from "./leaseHeldError.ts";
 import type { RedisTarget } from "./redisConnection.ts";
 
 /**
@@ -33,9 +34,7 @@ export type LeaseOptions = RedisTarget & {
 /** The lease's value while nodes share the store. */
 const SHARED = "shared";
 
-export class LeaseHeldError extends Error {
-  override readonly name = "LeaseHeldError";
-}
+export { LeaseHeldError } from "./leaseHeldError.ts";
 
 /** Ours: extend. Gone (expired during an outage): take it again. Someone else's: lost. */
 const RENEW_LUA = `

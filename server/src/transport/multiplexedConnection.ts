@@ -93,7 +93,8 @@ export function attachMultiplexedConnection(
           frames.frame(`update:${address}`, (update) => encodeMultiplexed.sync(address, { type: "update", update })),
         ),
       sendAwareness: (update) => guard.send(encodeMultiplexed.awareness(address, update)),
-      documentLost: () => guard.close(CloseCode.internalError, "document reloaded; reconnect"),
+      // After the answers already on their way (a write another node's lock refused says so first).
+      documentLost: () => setImmediate(() => guard.close(CloseCode.internalError, "document reloaded; reconnect")),
       notify: (notice) => guard.send(encodeMultiplexed.stateless(address, encodeNotice(notice))),
     };
     // Answer only this channel: after a reset (close, then auth again under the same address)

@@ -1,0 +1,498 @@
+/**
+ * The scenarios of scripts/capacity.ts: servers (anchors and Gavel) as child processes, stock
+ * clients, and what each scenario measures. Nothing here touches a process it did not spawn.
+ */
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { performance } from "node:perf_hooks";
+import { setTimeout as delay } from "node:timers/promises";
+import { TEMPLATES } from "@gavel/model";
+import type { secretKey, signToken } from "@gavel/server";
+import { HocuspocusProvider, HocuspocusProviderWebsocket } from "@hocuspocus/provider";
+import { createClient } from "redis";
+import WebSocket from "ws";
+import { WebsocketProvider } from "y-websocket";
+import * as Y from "yjs";
+import { mulberry32 } from "../server/test/support/prng.ts";
+import { freePort } from "../test/support/redis.ts";
+import {
+  cpuTimesOf,
+  delta,
+  fetchMetrics,
+  percentile,
+  rssBytesOf,
+  type ServerChild,
+  startServerChild,
+} from "./benchSupport.ts";
+
+export type TargetId = "yws" | "hocus" | "sqlite" | "redis" | "collab";
+
+export interface Target {
+  readonly id: TargetId;
+  readonly label: string;
+  readonly short: string;
+  readonly gavel: boolean;
+  readonly provider: "y" | "hocus";
+}
+
+export const TARGETS: readonly Target[] = [
+  { id: "yws", label: "y-websocket server", short: "yws", gavel: false, provider: "y" },
+  { id: "hocus", label: "Hocuspocus", short: "hocus", gavel: false, provider: "hocus" },
+  { id: "sqlite", label: "Gavel SQLite", short: "SQLite", gavel: true, provider: "y" },
+  { id: "redis", label: "Gavel Redis", short: "Redis", gavel: true, provider: "y" },
+  { id: "collab", label: "Gavel /collab", short: "/collab", gavel: true, provider: "hocus" },
+];
+
+export interface Context {
+  readonly root: string;
+  readonly key: ReturnType<typeof secretKey>;
+  readonly secret: string;
+  readonly redisUrl: string | null;
+  readonly seconds: number;
+  readonly sign: typeof signToken;
+}
+
+export interface Load {
+  readonly id: string;
+  readonly title: string;
+  readonly rooms: number;
+  readonly perRoom: number;
+  readonly typersPerRoom: number;
+  readonly rate: number;
+}
+
+export const LOADS: readonly Load[] = [
+  { id: "room50", title: "1 room x 50 clients, 2 edits/s", rooms: 1, perRoom: 50, typersPerRoom: 50, rate: 2 },
+  { id: "rooms50", title: "50 rooms x 10, 1 edit/s", rooms: 50, perRoom: 10, typersPerRoom: 10, rate: 1 },
+  { id: "rooms200", title: "200 rooms x 5, 1 edit/s", rooms: 200, perRoom: 5, typersPerRoom: 5, rate: 1 },
+  {
+    id: "plenary",
+    title: "plenary: 1 room x 300, 10 typing at 3 edits/s",
+    rooms: 1,
+    perRoom: 300,
+    typersPerRoom: 10,
+    rate: 3,
+  },
+];
+
+const SEED = Number(process.env.BENCH_SEED ?? 20_261_201);
+const WARMUP_MS = 2_000;
+const DRAIN_MS = 5_000;
+const CONNECT_TIMEOUT_MS = 90_000;
+const DELEGATIONS = ["AFR", "ARB", "APT", "CEPT", "CITEL", "RCC"] as const;
+const MARKER = /~(\d+\.\d+)~/g;
+const OBSERVERS_PER_ROOM = 5;
+const TEMPLATE = TEMPLATES["wtdc-action-plan"];
+
+/** What an anchor room starts from: a clause-like paragraph, the same bytes for every client. */
+const ANCHOR_SEED = (() => {
+  const doc = new Y.Doc();
+  doc.clientID = 1;
+  const paragraph = new Y.XmlElement("paragraph");
+  doc.getXmlFragment("default").insert(0, [paragraph]);
+  const text = new Y.XmlText();
+  paragraph.insert(0, [text]);
+  text.insert(0, "Invites Member States to consider the draft resolution and its annexes. ".repeat(4));
+  return Y.encodeStateAsUpdate(doc);
+})();
+
+export interface Peer {
+  readonly doc: Y.Doc;
+  synced(): boolean;
+  destroy(): void;
+}
+
+interface Running {
+  readonly child: ServerChild;
+  readonly rooms: readonly string[];
+  token(client: number, room: string): Promise<string | undefined>;
+  cleanup(): Promise<void>;
+}
+
+function gavelArgs(root: string): string[] {
+  return existsSync(join(root, "server", "dist", "main.js"))
+    ? ["server/dist/main.js"]
+    : ["--import", "tsx", "server/src/main.ts"];
+}
+
+async function start(ctx: Context, target: Target, rooms: number, env: Record<string, string> = {}): Promise<Running> {
+  const port = await freePort();
+  if (!target.gavel) {
+    const script =
+      target.id === "yws" ? "scripts/anchors/yWebsocketServer.mjs" : "scripts/anchors/hocuspocusServer.mjs";
+    const child = await startServerChild({
+      cwd: ctx.root,
+      port,
+      env,
+      args: [script],
+      healthPath: "/",
+      healthTimeoutMs: 30_000,
+      cpu: 0,
+    });
+    return {
+      child,
+      rooms: Array.from({ length: rooms }, (_, i) => `room-${i}`),
+      token: async () => undefined,
+      cleanup: async () => {},
+    };
+  }
+  const data = mkdtempSync(join(tmpdir(), "gavel-capacity-"));
+  const prefix = `gavel-capacity:${process.pid}:${port}:`;
+  const gavelEnv: Record<string, string> = {
+    DATA_DIR: data,
+    AUTH_SECRET: ctx.secret,
+    LOG_LEVEL: "warn",
+    MAX_FRAMES_PER_SECOND: "100000",
+    UNLOAD_AFTER_MS: "1000",
+    ...(target.id === "redis" && ctx.redisUrl ? { REDIS_URL: ctx.redisUrl, REDIS_PREFIX: prefix } : {}),
+    ...env,
+  };
+  const child = await startServerChild({
+    cwd: ctx.root,
+    port,
+    env: gavelEnv,
+    args: gavelArgs(ctx.root),
+    healthTimeoutMs: 60_000,
+    cpu: 0,
+  });
+  const sessions = ["demo"];
+  const perSession = TEMPLATE.sections.reduce((n, s) => n + s.clauses.length, 0);
+  for (let i = 1; sessions.length * perSession < rooms; i++) {
+    const id = `b${i}`;
+    const token = await ctx.sign(
+      ctx.key,
+      { sub: "bench-sec", name: "Bench", role: "secretariat", delegation: null, session: id },
+      3600,
+    );
+    const response = await fetch(`${child.httpUrl}/api/sessions`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+      body: JSON.stringify({ id, template: "wtdc-action-plan" }),
+    });
+    if (response.status !== 201) throw new Error(`creating session ${id}: ${response.status} ${await response.text()}`);
+    sessions.push(id);
+  }
+  const names = sessions.flatMap((s) =>
+    TEMPLATE.sections.flatMap((sec) => sec.clauses.map((c) => `${s}/${sec.id}/${c.id}`)),
+  );
+  return {
+    child,
+    rooms: names.slice(0, rooms),
+    token: (client, room) =>
+      ctx.sign(
+        ctx.key,
+        {
+          sub: `bench-${client}`,
+          name: `Bench ${client}`,
+          role: "delegate",
+          delegation: DELEGATIONS[client % DELEGATIONS.length] ?? null,
+          session: room.split("/")[0] ?? "demo",
+        },
+        3600,
+      ),
+    cleanup: async () => {
+      rmSync(data, { recursive: true, force: true });
+      if (target.id === "redis" && ctx.redisUrl) await deleteRedisKeys(ctx.redisUrl, prefix);
+    },
+  };
+}
+
+async function deleteRedisKeys(url: string, prefix: string): Promise<void> {
+  const client = createClient({ url });
+  client.on("error", () => {});
+  await client.connect();
+  try {
+    for await (const keys of client.scanIterator({ MATCH: `${prefix}*`, COUNT: 500 })) {
+      if (keys.length > 0) await client.unlink(keys);
+    }
+  } finally {
+    client.destroy();
+  }
+}
+
+function connect(target: Target, running: Running, room: string, token: string | undefined): Peer {
+  const doc = new Y.Doc();
+  if (!target.gavel) Y.applyUpdate(doc, ANCHOR_SEED);
+  const base = running.child.wsUrl;
+  if (target.provider === "y") {
+    const provider = new WebsocketProvider(target.gavel ? `${base}/y` : base, room, doc, {
+      params: token ? { token } : {},
+      WebSocketPolyfill: WebSocket as unknown as typeof globalThis.WebSocket,
+      disableBc: true,
+    });
+    return {
+      doc,
+      synced: () => provider.synced,
+      destroy: () => {
+        provider.destroy();
+        doc.destroy();
+      },
+    };
+  }
+  const socket = new HocuspocusProviderWebsocket({
+    url: target.gavel ? `${base}/collab?token=${encodeURIComponent(token ?? "")}` : base,
+    WebSocketPolyfill: WebSocket,
+  });
+  const provider = new HocuspocusProvider({
+    websocketProvider: socket,
+    name: room,
+    token: token ?? "anchor",
+    document: doc,
+  });
+  provider.attach();
+  return {
+    doc,
+    synced: () => provider.isSynced,
+    destroy: () => {
+      provider.destroy();
+      socket.destroy();
+      doc.destroy();
+    },
+  };
+}
+
+export function firstText(doc: Y.Doc): Y.XmlText | null {
+  const paragraph = doc.getXmlFragment("default").get(0);
+  const text = paragraph instanceof Y.XmlElement ? paragraph.get(0) : null;
+  return text instanceof Y.XmlText ? text : null;
+}
+
+async function connectAll(target: Target, running: Running, plan: readonly string[]): Promise<Peer[]> {
+  const tokens = await Promise.all(plan.map((room, i) => running.token(i, room)));
+  const peers = plan.map((room, i) => connect(target, running, room, tokens[i]));
+  await until(
+    () => peers.every((p) => p.synced() && firstText(p.doc) !== null),
+    CONNECT_TIMEOUT_MS,
+    running,
+    "clients synced",
+  );
+  return peers;
+}
+
+async function until(condition: () => boolean, timeoutMs: number, running: Running, what: string): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  while (!condition()) {
+    if (running.child.exited) throw new Error(`the server exited waiting for ${what}`);
+    if (performance.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await delay(10);
+  }
+}
+
+function cpuSeconds(pid: number): number {
+  const t = cpuTimesOf(pid);
+  return t.user + t.system;
+}
+
+async function finish(running: Running, peers: readonly Peer[]): Promise<void> {
+  for (const peer of peers) peer.destroy();
+  await running.child.stop();
+  await running.cleanup();
+}
+
+export interface LoadFigures {
+  readonly cpuUsPerDelivery: number;
+  readonly p50: number;
+  readonly p99: number;
+  readonly loadElu: number;
+  readonly batchRecords: number | null;
+}
+
+export async function runLoad(ctx: Context, target: Target, load: Load): Promise<LoadFigures> {
+  const running = await start(ctx, target, load.rooms);
+  const plan = running.rooms.flatMap((room) => Array.from({ length: load.perRoom }, () => room));
+  let peers: Peer[] = [];
+  try {
+    peers = await connectAll(target, running, plan);
+    const sent = new Map<string, number>();
+    const latencies: number[] = [];
+    let expected = 0;
+    let edits = 0;
+    // Latency is read on a few clients per room (reading deltas costs the load generator).
+    const observers = peers.filter((_, i) => i % load.perRoom >= load.perRoom - OBSERVERS_PER_ROOM);
+    const perEdit = Math.min(OBSERVERS_PER_ROOM, load.perRoom);
+    for (const peer of observers) observeMarkers(peer.doc, sent, latencies);
+    let measuring = false;
+    let typingEnd = Number.POSITIVE_INFINITY;
+    const timers = new Set<NodeJS.Timeout>();
+    peers.forEach((peer, i) => {
+      if (i % load.perRoom >= load.typersPerRoom) return;
+      const rng = mulberry32((SEED ^ Math.imul(i + 1, 0x9e3779b1)) >>> 0);
+      let seq = 0;
+      const tick = () => {
+        if (performance.now() >= typingEnd) return;
+        seq += 1;
+        const marker = `${i}.${seq}`;
+        if (measuring) {
+          sent.set(marker, performance.now());
+          edits += 1;
+          // A typing observer does not receive its own edit.
+          expected += i % load.perRoom >= load.perRoom - OBSERVERS_PER_ROOM ? perEdit - 1 : perEdit;
+        }
+        type(peer.doc, marker, seq % 25 === 0 ? (DELEGATIONS[i % DELEGATIONS.length] ?? "AFR") : null);
+        const timer = setTimeout(tick, (1000 / load.rate) * (0.5 + rng()));
+        timers.add(timer);
+      };
+      timers.add(setTimeout(tick, rng() * (1000 / load.rate)));
+    });
+    await delay(WARMUP_MS);
+    const metricsBefore = target.gavel ? await fetchMetrics(running.child.httpUrl) : null;
+    const cpuBefore = cpuSeconds(running.child.pid);
+    const eluBefore = performance.eventLoopUtilization();
+    measuring = true;
+    typingEnd = performance.now() + ctx.seconds * 1000;
+    while (performance.now() < typingEnd) await delay(100);
+    const drainEnd = performance.now() + DRAIN_MS;
+    while (latencies.length < expected && performance.now() < drainEnd) await delay(20);
+    const cpu = cpuSeconds(running.child.pid) - cpuBefore;
+    const elu = performance.eventLoopUtilization(eluBefore);
+    const metricsAfter = target.gavel ? await fetchMetrics(running.child.httpUrl) : null;
+    for (const timer of timers) clearTimeout(timer);
+    if (latencies.length < expected * 0.99)
+      process.stderr.write(`[bench] ${load.id} on ${target.id}: ${latencies.length} of ${expected} deliveries\n`);
+    const sorted = latencies.sort((a, b) => a - b);
+    const batch =
+      metricsBefore && metricsAfter
+        ? delta(metricsBefore, metricsAfter, "gavel_store_append_batch_records_sum") /
+          Math.max(1, delta(metricsBefore, metricsAfter, "gavel_store_append_batch_records_count"))
+        : null;
+    // Every other client of the room receives each edit (the observers show none is missing).
+    const deliveries = edits * (load.perRoom - 1) * Math.min(1, latencies.length / Math.max(1, expected));
+    return {
+      cpuUsPerDelivery: (cpu * 1e6) / Math.max(1, deliveries),
+      p50: percentile(sorted, 50),
+      p99: percentile(sorted, 99),
+      loadElu: elu.utilization,
+      batchRecords: batch,
+    };
+  } finally {
+    await finish(running, peers);
+  }
+}
+
+/** An edit as the room's editor makes it: a marker typed into the first paragraph, now and then a bracket. */
+function type(doc: Y.Doc, marker: string, bracketOf: string | null): void {
+  const text = firstText(doc);
+  if (!text) return;
+  if (bracketOf === null) text.insert(0, `~${marker}~`);
+  else
+    text.insert(0, `~${marker}~`, {
+      bracket: { id: `b${marker}`, by: [bracketOf], reason: "substantive", group: null, note: null },
+    });
+}
+
+function observeMarkers(doc: Y.Doc, sent: Map<string, number>, latencies: number[]): void {
+  doc.getXmlFragment("default").observeDeep((events, transaction) => {
+    if (transaction.local || sent.size === 0) return;
+    const now = performance.now();
+    for (const event of events) {
+      if (!(event.target instanceof Y.XmlText)) continue;
+      for (const op of event.delta) {
+        if (typeof op.insert !== "string") continue;
+        for (const match of op.insert.matchAll(MARKER)) {
+          const at = sent.get(match[1] ?? "");
+          if (at !== undefined) latencies.push(now - at);
+        }
+      }
+    }
+  });
+}
+
+export async function runStorm(
+  ctx: Context,
+  target: Target,
+): Promise<{ seconds: number; kbPerClient: number; idleRssMb: number }> {
+  const running = await start(ctx, target, 10);
+  let peers: Peer[] = [];
+  try {
+    await delay(1_000);
+    const idle = rssBytesOf(running.child.pid);
+    const plan = running.rooms.flatMap((room) => Array.from({ length: 100 }, () => room));
+    const begin = performance.now();
+    peers = await connectAll(target, running, plan);
+    const seconds = (performance.now() - begin) / 1000;
+    const after = rssBytesOf(running.child.pid);
+    return { seconds, kbPerClient: (after - idle) / 1024 / plan.length, idleRssMb: idle / 1024 / 1024 };
+  } finally {
+    await finish(running, peers);
+  }
+}
+
+export interface ColdFigures {
+  readonly ingestPerSecond: number;
+  readonly failedBatches: number | null;
+  readonly coldServerMs: number | null;
+  readonly coldEndToEndMs: number | null;
+  readonly tenVsOneCpu: number | null;
+}
+
+const INGEST_UPDATES = 50_000;
+/** 20 characters: 50,000 of them make the 1 MB clause. */
+const INGEST_TEXT = "ingest-0123456789abc";
+
+export async function runIngestAndCold(ctx: Context, target: Target): Promise<ColdFigures> {
+  const running = await start(ctx, target, 1);
+  const peers: Peer[] = [];
+  try {
+    const room = running.rooms[0] ?? "";
+    peers.push(...(await connectAll(target, running, [room, room])));
+    const [writer, observer] = peers;
+    const text = writer ? firstText(writer.doc) : null;
+    const seen = observer ? firstText(observer.doc) : null;
+    if (!text || !seen) throw new Error("no paragraph to type into");
+    const goal = seen.length + INGEST_UPDATES * INGEST_TEXT.length;
+    const before = target.gavel ? await fetchMetrics(running.child.httpUrl) : null;
+    const begin = performance.now();
+    for (let i = 0; i < INGEST_UPDATES; i++) {
+      text.insert(text.length, INGEST_TEXT);
+      if (i % 500 === 499) await delay(0);
+    }
+    await until(() => seen.length >= goal, 180_000, running, "the ingest to reach the observer");
+    const ingestPerSecond = INGEST_UPDATES / ((performance.now() - begin) / 1000);
+    const after = target.gavel ? await fetchMetrics(running.child.httpUrl) : null;
+    const failedBatches = before && after ? delta(before, after, "gavel_store_append_failed_batches_total") : null;
+    if (!target.gavel)
+      return { ingestPerSecond, failedBatches, coldServerMs: null, coldEndToEndMs: null, tenVsOneCpu: null };
+    for (const peer of peers.splice(0)) peer.destroy();
+    const one = await coldLoad(target, running, room, 1);
+    const ten = await coldLoad(target, running, room, 10);
+    return {
+      ingestPerSecond,
+      failedBatches,
+      coldServerMs: target.provider === "y" ? one.serverMs : null,
+      coldEndToEndMs: one.endToEndMs,
+      tenVsOneCpu: ten.cpu / Math.max(1e-9, one.cpu),
+    };
+  } finally {
+    await finish(running, peers);
+  }
+}
+
+/** Waits until the clause is unloaded, then connects `clients` fresh clients at once. */
+async function coldLoad(
+  target: Target,
+  running: Running,
+  room: string,
+  clients: number,
+): Promise<{ serverMs: number; endToEndMs: number; cpu: number }> {
+  const http = running.child.httpUrl;
+  const deadline = performance.now() + 30_000;
+  while ((await fetchMetrics(http)).get("gavel_documents_loaded") !== 0) {
+    if (performance.now() > deadline) throw new Error("the clause was not unloaded within 30 s");
+    await delay(200);
+  }
+  const before = await fetchMetrics(http);
+  const cpuBefore = cpuSeconds(running.child.pid);
+  const begin = performance.now();
+  const peers = await connectAll(
+    target,
+    running,
+    Array.from({ length: clients }, () => room),
+  );
+  const endToEndMs = performance.now() - begin;
+  const cpu = cpuSeconds(running.child.pid) - cpuBefore;
+  const after = await fetchMetrics(http);
+  for (const peer of peers) peer.destroy();
+  const answers = Math.max(1, delta(before, after, "gavel_sync_answer_seconds_count"));
+  return { serverMs: (delta(before, after, "gavel_sync_answer_seconds_sum") * 1000) / answers, endToEndMs, cpu };
+}
