@@ -1,0 +1,88 @@
+import type { BracketAttrs } from "@gavel/model";
+import {
+  $getSelection,
+  $hasUpdateTag,
+  $isRangeSelection,
+  $isTextNode,
+  COLLABORATION_TAG,
+  HISTORIC_TAG,
+  type LexicalEditor,
+  mergeRegister,
+  TextNode,
+} from "lexical";
+import type { TypingInto } from "./bracketCommands.ts";
+import { $bracketAt } from "./brackets.ts";
+import { $bracketOf, $setBracket } from "./clauseState.ts";
+
+/*
+ * What the Tiptap room's guards do, on Lexical's terms (node transforms run before an update is
+ * committed, hence before it reaches Yjs):
+ * - a bracket grows only on purpose: text typed at either edge of a bracket's text node is split
+ *   off into plain text (ProseMirror's non-inclusive mark), unless it is being typed into it
+ *   (an alternative's placeholder typed over, a bracket's text replaced);
+ * - a delegate's own proposal stays bracketed (SPEC CM2).
+ * Remote and undone changes are left as they come.
+ */
+
+function isLocal(): boolean {
+  return !$hasUpdateTag(COLLABORATION_TAG) && !$hasUpdateTag(HISTORIC_TAG);
+}
+
+/** Text a local edit added at an edge of a bracket's node goes outside the bracket. */
+function $keepBracketEdges(editor: LexicalEditor, node: TextNode, typing: TypingInto): void {
+  const bracket = $bracketAt(node);
+  if (!bracket || typing.id === bracket.id) return;
+  const previous = editor.getEditorState()._nodeMap.get(node.getKey());
+  if (!$isTextNode(previous) || $bracketAt(previous)?.id !== bracket.id) return;
+  const was = previous.getTextContent();
+  const text = node.getTextContent();
+  if (text.length <= was.length || was.length === 0) return;
+  const selection = $getSelection();
+  const at = $isRangeSelection(selection) && selection.anchor.key === node.getKey() ? selection.anchor.offset : -1;
+  if (text.startsWith(was) && at === text.length) {
+    const [, added] = node.splitText(was.length);
+    if (added) $setBracket(added, null);
+  } else if (text.endsWith(was) && at === text.length - was.length) {
+    const [added] = node.splitText(text.length - was.length);
+    if (added) $setBracket(added, null);
+  }
+}
+
+export function registerClauseGuards(
+  editor: LexicalEditor,
+  options: { readonly proposal: () => BracketAttrs | null; readonly typing: TypingInto },
+): () => void {
+  return mergeRegister(
+    editor.registerNodeTransform(TextNode, (node) => {
+      if (!isLocal()) return;
+      const proposal = options.proposal();
+      if (proposal) {
+        if ($bracketOf(node) === null)
+          $setBracket(node, { ...proposal, by: [...proposal.by], group: proposal.group ?? null, note: null });
+        return;
+      }
+      $keepBracketEdges(editor, node, options.typing);
+    }),
+    // Typing into a bracket lasts while the cursor stays in or at the edge of it.
+    editor.registerUpdateListener(({ editorState, prevEditorState, dirtyLeaves, tags }) => {
+      // Text typed over a selection inside one bracket replaces its text: what follows joins it.
+      if (dirtyLeaves.size > 0 && !tags.has(COLLABORATION_TAG)) {
+        const replaced = prevEditorState.read(() => {
+          const selection = $getSelection();
+          if (!$isRangeSelection(selection) || selection.isCollapsed()) return null;
+          const [anchor, focus] = [selection.anchor.getNode(), selection.focus.getNode()];
+          const id = $isTextNode(anchor) ? $bracketAt(anchor)?.id : undefined;
+          return id && $isTextNode(focus) && $bracketAt(focus)?.id === id ? id : null;
+        });
+        if (replaced) options.typing.id = replaced;
+      }
+      const id = options.typing.id;
+      if (id === null) return;
+      editorState.read(() => {
+        const selection = $getSelection();
+        const node = $isRangeSelection(selection) ? selection.anchor.getNode() : null;
+        if (!$isTextNode(node) || $bracketAt(node)?.id !== id) options.typing.id = null;
+      });
+    }),
+  );
+}
