@@ -110,7 +110,11 @@ export function registerClauseDecorations(
   sourceTitle: () => (id: string) => string,
 ): () => void {
   const draw = () => editor.getEditorState().read(() => $draw(editor, sourceTitle()));
-  const stop = editor.registerUpdateListener(draw);
+  // Only when nodes changed: redrawing changes the DOM, and Lexical answers DOM mutations with an
+  // update of its own, which must not draw again.
+  const stop = editor.registerUpdateListener(({ dirtyElements, dirtyLeaves }) => {
+    if (dirtyElements.size > 0 || dirtyLeaves.size > 0) draw();
+  });
   draw();
   return stop;
 }
