@@ -36,8 +36,15 @@ export function LexicalClauseEditor(props: ClauseEditorProps) {
   latest.current = props;
   const { copy, silent, identity } = props;
   const cursors = useRef<HTMLDivElement>(null);
+  const editorRef = useRef<LexicalEditor | null>(null);
   const providerFactory = useMemo(
-    () => bridgeProvider(copy, silent, (person) => latest.current.colourOf(person)),
+    () =>
+      bridgeProvider(
+        copy,
+        silent,
+        (person) => latest.current.colourOf(person),
+        () => editorRef.current,
+      ),
     [copy, silent],
   );
   const initialConfig = useMemo(
@@ -82,7 +89,7 @@ export function LexicalClauseEditor(props: ClauseEditorProps) {
             cursorColor={props.colourOf({ id: identity.sub, delegation: identity.delegation })}
             cursorsContainerRef={cursors}
           />
-          <ClauseBehaviour latest={latest} />
+          <ClauseBehaviour latest={latest} editorRef={editorRef} />
         </div>
       </LexicalComposer>
     </LexicalCollaboration>
@@ -90,8 +97,15 @@ export function LexicalClauseEditor(props: ClauseEditorProps) {
 }
 
 /** Guards, widgets, keys, focus and selection reports, editability, and the room's handle. */
-function ClauseBehaviour({ latest }: { readonly latest: { readonly current: ClauseEditorProps } }) {
+function ClauseBehaviour({
+  latest,
+  editorRef,
+}: {
+  readonly latest: { readonly current: ClauseEditorProps };
+  readonly editorRef: { current: LexicalEditor | null };
+}) {
   const [editor] = useLexicalComposerContext();
+  editorRef.current = editor;
   const typing = useRef<TypingInto>({ id: null });
   const { editable, label } = latest.current;
 
@@ -113,7 +127,8 @@ function ClauseBehaviour({ latest }: { readonly latest: { readonly current: Clau
         editor.registerCommand(
           SELECTION_CHANGE_COMMAND,
           () => {
-            latest.current.onSelection(editor.getEditorState().read($selectionOf));
+            // Inside the update that changed it: the pending selection, not the last committed one.
+            latest.current.onSelection($selectionOf());
             return false;
           },
           COMMAND_PRIORITY_LOW,

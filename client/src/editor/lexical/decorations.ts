@@ -109,7 +109,14 @@ export function registerClauseDecorations(
   editor: LexicalEditor,
   sourceTitle: () => (id: string) => string,
 ): () => void {
-  const draw = () => editor.getEditorState().read(() => $draw(editor, sourceTitle()));
+  const draw = () => {
+    editor.getEditorState().read(() => $draw(editor, sourceTitle()));
+    // Lexical's mutation observer would take the widgets' removal for a foreign change and put the
+    // paragraph back together (moving its text around the new widgets): it must not see them, as
+    // it does not see Lexical's own reconciliation. Nothing else is pending: the listener runs
+    // synchronously after the commit, which took the records of its own changes.
+    editor._observer?.takeRecords();
+  };
   // Only when nodes changed: redrawing changes the DOM, and Lexical answers DOM mutations with an
   // update of its own, which must not draw again.
   const stop = editor.registerUpdateListener(({ dirtyElements, dirtyLeaves }) => {

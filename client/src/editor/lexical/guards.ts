@@ -5,6 +5,8 @@ import {
   $isRangeSelection,
   $isTextNode,
   COLLABORATION_TAG,
+  COMMAND_PRIORITY_HIGH,
+  CONTROLLED_TEXT_INSERTION_COMMAND,
   HISTORIC_TAG,
   type LexicalEditor,
   mergeRegister,
@@ -48,11 +50,35 @@ function $keepBracketEdges(editor: LexicalEditor, node: TextNode, typing: Typing
   }
 }
 
+/**
+ * Typing over the whole text of a bracket's node (an alternative's placeholder, a bracket's
+ * text) replaces it inside the bracket: Lexical would put a fresh, unbracketed node there.
+ */
+function $typeOverBracket(text: string, typing: TypingInto): boolean {
+  const selection = $getSelection();
+  if (!$isRangeSelection(selection) || selection.isCollapsed() || text.length === 0) return false;
+  const { anchor, focus } = selection;
+  const node = anchor.getNode();
+  if (anchor.key !== focus.key || !$isTextNode(node)) return false;
+  const bracket = $bracketAt(node);
+  const [from, to] = [Math.min(anchor.offset, focus.offset), Math.max(anchor.offset, focus.offset)];
+  if (!bracket || from !== 0 || to !== node.getTextContentSize()) return false;
+  node.setTextContent(text);
+  node.select(text.length, text.length);
+  typing.id = bracket.id;
+  return true;
+}
+
 export function registerClauseGuards(
   editor: LexicalEditor,
   options: { readonly proposal: () => BracketAttrs | null; readonly typing: TypingInto },
 ): () => void {
   return mergeRegister(
+    editor.registerCommand(
+      CONTROLLED_TEXT_INSERTION_COMMAND,
+      (payload) => $typeOverBracket(typeof payload === "string" ? payload : (payload.data ?? ""), options.typing),
+      COMMAND_PRIORITY_HIGH,
+    ),
     editor.registerNodeTransform(TextNode, (node) => {
       if (!isLocal()) return;
       const proposal = options.proposal();

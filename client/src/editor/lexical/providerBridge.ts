@@ -1,6 +1,8 @@
 import type { Provider, ProviderAwareness, UserState } from "@lexical/yjs";
+import type { LexicalEditor } from "lexical";
 import * as Y from "yjs";
 import type { ClauseCopy } from "../../room/ClauseBinding.ts";
+import { keepCaret } from "./caretKeeper.ts";
 
 /*
  * @lexical/yjs on the room's socket. Lexical's CollaborationPlugin wants a provider it creates,
@@ -72,13 +74,18 @@ export function bridgeProvider(
   copy: ClauseCopy,
   silent: boolean,
   colourOf: (person: Person) => string,
+  editorOf: () => LexicalEditor | null,
 ): (id: string, docs: Map<string, Y.Doc>) => Provider {
   return (id, docs) => {
     const replica = new Y.Doc();
     replica.clientID = copy.doc.clientID;
     docs.set(id, replica);
     const toReplica = (update: Uint8Array, origin: unknown) => {
-      if (origin !== BRIDGE) Y.applyUpdate(replica, update, BRIDGE);
+      if (origin === BRIDGE) return;
+      const editor = editorOf();
+      const restore = editor ? keepCaret(editor, replica) : null;
+      Y.applyUpdate(replica, update, BRIDGE);
+      restore?.();
     };
     const toCopy = (update: Uint8Array, origin: unknown) => {
       if (origin !== BRIDGE) Y.applyUpdate(copy.doc, update, BRIDGE);
