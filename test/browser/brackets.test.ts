@@ -133,39 +133,41 @@ describe("brackets as negotiators use them", () => {
     });
   });
 
-  it("a delegate cannot withdraw, narrow or retype another delegation's bracket: the screen refuses it and says why, and the server keeps it", async () => {
-    const t = await startTestServer();
-    const browser = await launchBrowser();
-    const chair = await t.token("chair");
-    const afr = await openRoom(browser, t.httpUrl, await t.token("delegate", { delegation: "AFR" }), {
-      section: "glossary",
-    });
-    const cept = await openRoom(browser, t.httpUrl, await t.token("delegate", { delegation: "CEPT" }), {
-      section: "glossary",
-    });
-    await Promise.all([clauseReady(afr.page, "c4"), clauseReady(cept.page, "c4")]);
-    await selectText(afr.page, "c4", "resource mobilization");
-    await actionButton(afr.page, "bracket").click();
-    await clauseOf(cept.page, "c4").locator(".proposers", { hasText: "AFR" }).waitFor();
-    const before = await serverText(t.httpUrl, chair, "glossary", "c4");
+  describe.each(EDITORS)("foreign brackets (%s)", (editor) => {
+    it("a delegate cannot withdraw, narrow or retype another delegation's bracket: the screen refuses it and says why, and the server keeps it", async () => {
+      const t = await startTestServer({ editor });
+      const browser = await launchBrowser();
+      const chair = await t.token("chair");
+      const afr = await openRoom(browser, t.httpUrl, await t.token("delegate", { delegation: "AFR" }), {
+        section: "glossary",
+      });
+      const cept = await openRoom(browser, t.httpUrl, await t.token("delegate", { delegation: "CEPT" }), {
+        section: "glossary",
+      });
+      await Promise.all([clauseReady(afr.page, "c4"), clauseReady(cept.page, "c4")]);
+      await selectText(afr.page, "c4", "resource mobilization");
+      await actionButton(afr.page, "bracket").click();
+      await clauseOf(cept.page, "c4").locator(".proposers", { hasText: "AFR" }).waitFor();
+      const before = await serverText(t.httpUrl, chair, "glossary", "c4");
 
-    await cursorIn(cept.page, "c4", "resource mobilization");
-    expect(await actionButton(cept.page, "withdraw").getAttribute("aria-disabled")).toBe("true");
-    await actionButton(cept.page, "withdraw").click({ force: true });
-    await cept.page.locator(".group-bracket .group-status", { hasText: "Only its proposers" }).waitFor();
-    // Typing inside it, or deleting part of it, is refused on the screen with a notice.
-    await cept.page.keyboard.type("xyz");
-    await cept.page.keyboard.press("Backspace");
-    await cept.page.locator("#latest-notice", { hasText: "held by AFR" }).waitFor();
-    await cept.page.waitForTimeout(300);
-    expect(await shownText(cept.page, "c4")).toBe(before);
-    // Bracketing words inside it would narrow it: refused, and said next to the button.
-    await selectText(cept.page, "c4", "mobilization");
-    await actionButton(cept.page, "bracket").click();
-    await cept.page.locator('.group-bracket .group-status[data-ok="false"]', { hasText: "Not sent" }).waitFor();
-    expect(await shownText(cept.page, "c4")).toBe(before);
-    expect(await serverText(t.httpUrl, chair, "glossary", "c4")).toBe(before);
-    expect(cept.errors).toEqual([]);
+      await cursorIn(cept.page, "c4", "resource mobilization");
+      expect(await actionButton(cept.page, "withdraw").getAttribute("aria-disabled")).toBe("true");
+      await actionButton(cept.page, "withdraw").click({ force: true });
+      await cept.page.locator(".group-bracket .group-status", { hasText: "Only its proposers" }).waitFor();
+      // Typing inside it, or deleting part of it, is refused on the screen with a notice.
+      await cept.page.keyboard.type("xyz");
+      await cept.page.keyboard.press("Backspace");
+      await cept.page.locator("#latest-notice", { hasText: "held by AFR" }).waitFor();
+      await cept.page.waitForTimeout(300);
+      expect(await shownText(cept.page, "c4")).toBe(before);
+      // Bracketing words inside it would narrow it: refused, and said next to the button.
+      await selectText(cept.page, "c4", "mobilization");
+      await actionButton(cept.page, "bracket").click();
+      await cept.page.locator('.group-bracket .group-status[data-ok="false"]', { hasText: "Not sent" }).waitFor();
+      expect(await shownText(cept.page, "c4")).toBe(before);
+      expect(await serverText(t.httpUrl, chair, "glossary", "c4")).toBe(before);
+      expect(cept.errors).toEqual([]);
+    });
   });
 
   it("proposing a clause is a button (and Alt+Shift+N), not Enter; while its text is typed it stays bracketed for the delegation (CM2)", async () => {

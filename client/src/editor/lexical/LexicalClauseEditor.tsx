@@ -18,10 +18,10 @@ import {
 } from "lexical";
 import { useEffect, useImperativeHandle, useMemo, useRef } from "react";
 import type { ClauseEditorHandle, ClauseEditorProps } from "../ClauseEditor.ts";
-import { bracketCommands, type TypingInto } from "./bracketCommands.ts";
+import { bracketCommands, type RefusalBox, type TypingInto } from "./bracketCommands.ts";
 import { $selectionOf } from "./brackets.ts";
 import { registerClauseDecorations } from "./decorations.ts";
-import { registerClauseGuards } from "./guards.ts";
+import { RefusedEdit, registerClauseGuards } from "./guards.ts";
 import { registerClauseKeys } from "./keys.ts";
 import { bridgeProvider } from "./providerBridge.ts";
 
@@ -36,6 +36,7 @@ export function LexicalClauseEditor(props: ClauseEditorProps) {
   latest.current = props;
   const { copy, silent, identity } = props;
   const cursors = useRef<HTMLDivElement>(null);
+  const refusals = useRef<RefusalBox>({ last: null });
   const editorRef = useRef<LexicalEditor | null>(null);
   const providerFactory = useMemo(
     () =>
@@ -59,7 +60,10 @@ export function LexicalClauseEditor(props: ClauseEditorProps) {
         collaboration: { cursor: "collaboration-carets__caret", cursorName: "collaboration-carets__label" },
       },
       onError: (error: Error) => {
-        throw error;
+        // A refused edit is not an error: Lexical has dropped it; the room says why.
+        if (!(error instanceof RefusedEdit)) throw error;
+        refusals.current.last = error.message;
+        latest.current.onRefused(error.message);
       },
     }),
     // Built once per copy: the editor lives as long as the copy (editability follows in an effect).
@@ -89,7 +93,7 @@ export function LexicalClauseEditor(props: ClauseEditorProps) {
             cursorColor={props.colourOf({ id: identity.sub, delegation: identity.delegation })}
             cursorsContainerRef={cursors}
           />
-          <ClauseBehaviour latest={latest} editorRef={editorRef} />
+          <ClauseBehaviour latest={latest} editorRef={editorRef} refusals={refusals.current} />
         </div>
       </LexicalComposer>
     </LexicalCollaboration>
@@ -100,9 +104,11 @@ export function LexicalClauseEditor(props: ClauseEditorProps) {
 function ClauseBehaviour({
   latest,
   editorRef,
+  refusals,
 }: {
   readonly latest: { readonly current: ClauseEditorProps };
   readonly editorRef: { current: LexicalEditor | null };
+  readonly refusals: RefusalBox;
 }) {
   const [editor] = useLexicalComposerContext();
   editorRef.current = editor;
@@ -112,7 +118,11 @@ function ClauseBehaviour({
   useEffect(
     () =>
       mergeRegister(
-        registerClauseGuards(editor, { proposal: () => latest.current.proposal, typing: typing.current }),
+        registerClauseGuards(editor, {
+          identity: latest.current.identity,
+          proposal: () => latest.current.proposal,
+          typing: typing.current,
+        }),
         registerClauseDecorations(editor, () => latest.current.sourceTitle),
         registerClauseKeys(editor, () => latest.current.keys),
         editor.registerCommand(
@@ -155,11 +165,11 @@ function ClauseBehaviour({
     editor.getRootElement()?.setAttribute("aria-label", label);
   }, [editor, label]);
 
-  useImperativeHandle(latest.current.ref, () => handleOf(editor, typing.current), [editor]);
+  useImperativeHandle(latest.current.ref, () => handleOf(editor, typing.current, refusals), [editor, refusals]);
   return null;
 }
 
-function handleOf(editor: LexicalEditor, typing: TypingInto): ClauseEditorHandle {
+function handleOf(editor: LexicalEditor, typing: TypingInto, refusals: RefusalBox): ClauseEditorHandle {
   return {
     focus(where = "keep") {
       if (where === "keep") {
@@ -176,6 +186,6 @@ function handleOf(editor: LexicalEditor, typing: TypingInto): ClauseEditorHandle
       editor.focus();
     },
     selection: () => editor.getEditorState().read($selectionOf),
-    ...bracketCommands(editor, typing),
+    ...bracketCommands(editor, typing, refusals),
   };
 }

@@ -11,6 +11,11 @@ export const ALTERNATIVE_PLACEHOLDER = "alternative";
 
 type BracketCommands = Pick<ClauseEditorHandle, "bracket" | "coSponsor" | "alternative" | "withdraw">;
 
+/** The guard's last refusal, for the command that caused it to report next to its button. */
+export interface RefusalBox {
+  last: string | null;
+}
+
 /** The bracket typed into: text typed at its end while the cursor stays there joins it (guards.ts). */
 export interface TypingInto {
   id: string | null;
@@ -29,10 +34,11 @@ function $setAll(bracket: BracketAtCursor): void {
  * Bracket acts on a Lexical editor, with the same results as the Tiptap room's: the bracket
  * state the server counts. Each runs in one discrete update and keeps the focus in the clause.
  */
-export function bracketCommands(editor: LexicalEditor, typing: TypingInto): BracketCommands {
+export function bracketCommands(editor: LexicalEditor, typing: TypingInto, refusals: RefusalBox): BracketCommands {
   const run = (act: () => EditResult): EditResult => {
     if (!editor.isEditable()) return fail("This clause cannot be edited now.");
     let result: EditResult = OK;
+    refusals.last = null;
     editor.update(
       () => {
         result = act();
@@ -40,7 +46,8 @@ export function bracketCommands(editor: LexicalEditor, typing: TypingInto): Brac
       { discrete: true },
     );
     editor.focus();
-    return result;
+    // The guard refused it (another delegation's bracket, SPEC BO): nothing changed, and it says why.
+    return refusals.last !== null ? fail(refusals.last) : result;
   };
   return {
     bracket: ({ by, reason, note }) =>

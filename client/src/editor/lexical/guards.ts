@@ -1,7 +1,15 @@
-import type { BracketAttrs } from "@gavel/model";
 import {
+  type AttributedRun,
+  type BracketAttrs,
+  contentOfRuns,
+  decideBracketEdit,
+  needsOwnershipCheck,
+} from "@gavel/model";
+import {
+  $getRoot,
   $getSelection,
   $hasUpdateTag,
+  $isElementNode,
   $isRangeSelection,
   $isTextNode,
   COLLABORATION_TAG,
@@ -10,11 +18,13 @@ import {
   HISTORIC_TAG,
   type LexicalEditor,
   mergeRegister,
+  RootNode,
   TextNode,
 } from "lexical";
+import type { Identity } from "../../identity.ts";
 import type { TypingInto } from "./bracketCommands.ts";
 import { $bracketAt } from "./brackets.ts";
-import { $bracketOf, $setBracket } from "./clauseState.ts";
+import { $bracketOf, $footnoteOf, $setBracket } from "./clauseState.ts";
 
 /*
  * What the Tiptap room's guards do, on Lexical's terms (node transforms run before an update is
@@ -22,7 +32,10 @@ import { $bracketOf, $setBracket } from "./clauseState.ts";
  * - a bracket grows only on purpose: text typed at either edge of a bracket's text node is split
  *   off into plain text (ProseMirror's non-inclusive mark), unless it is being typed into it
  *   (an alternative's placeholder typed over, a bracket's text replaced);
- * - a delegate's own proposal stays bracketed (SPEC CM2).
+ * - a delegate's own proposal stays bracketed (SPEC CM2);
+ * - a delegate's edit to another delegation's bracket is refused before it is sent (SPEC BO; the
+ *   server enforces the same rules): the root transform throws RefusedEdit, and Lexical drops the
+ *   whole update and puts the committed state back on the screen.
  * Remote and undone changes are left as they come.
  */
 
@@ -69,11 +82,45 @@ function $typeOverBracket(text: string, typing: TypingInto): boolean {
   return true;
 }
 
+/** A local edit the guard refused: thrown inside the update, so that Lexical discards it. */
+export class RefusedEdit extends Error {}
+
+/** The clause's brackets as the server reads them (layout-neutral, packages/model). */
+function $brackets() {
+  const paragraphs = $getRoot()
+    .getChildren()
+    .map((block): AttributedRun[] =>
+      $isElementNode(block)
+        ? block
+            .getChildren()
+            .filter($isTextNode)
+            .map((node) => ({
+              text: node.getTextContent(),
+              attributes: { bracket: $bracketOf(node), footnote: $footnoteOf(node) },
+            }))
+        : [],
+    );
+  return contentOfRuns(paragraphs).brackets;
+}
+
+function $guardForeignBrackets(editor: LexicalEditor, identity: Identity): void {
+  if (identity.role !== "delegate" || !isLocal()) return;
+  const before = editor.getEditorState().read($brackets);
+  if (!needsOwnershipCheck(identity, before)) return;
+  const decision = decideBracketEdit(identity, before, $brackets());
+  if (!decision.ok) throw new RefusedEdit(`Not sent: ${decision.error.message.replace(/^[A-Z]{2}\d+: /, "")}.`);
+}
+
 export function registerClauseGuards(
   editor: LexicalEditor,
-  options: { readonly proposal: () => BracketAttrs | null; readonly typing: TypingInto },
+  options: {
+    readonly identity: Identity;
+    readonly proposal: () => BracketAttrs | null;
+    readonly typing: TypingInto;
+  },
 ): () => void {
   return mergeRegister(
+    editor.registerNodeTransform(RootNode, () => $guardForeignBrackets(editor, options.identity)),
     editor.registerCommand(
       CONTROLLED_TEXT_INSERTION_COMMAND,
       (payload) => $typeOverBracket(typeof payload === "string" ? payload : (payload.data ?? ""), options.typing),
