@@ -1,7 +1,8 @@
 import { createClient } from "redis";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it, onTestFinished } from "vitest";
 import { attachDocument, clauseText, multiplexedSocket, plainClient, typeInto } from "./support/clients.ts";
 import { redisUrlForTests, testPrefix } from "./support/redis.ts";
+import { startRedisCluster } from "./support/redisCluster.ts";
 import { makeToken, waitUntil } from "./support/server.ts";
 import { spawnServer } from "./support/serverProcess.ts";
 import { tempDir } from "./support/tmp.ts";
@@ -52,6 +53,17 @@ describe("restart durability: acknowledged edits survive SIGKILL", () => {
       REDIS_URL: await redisUrlForTests(),
       REDIS_PREFIX: prefix,
       // The killed node's lease on the store blocks the next node until it runs out.
+      REDIS_LEASE_MS: "2000",
+    });
+  });
+
+  it("with a Redis Cluster of three masters (REDIS_CLUSTER_NODES)", async () => {
+    const cluster = await startRedisCluster(3);
+    onTestFinished(() => cluster.stop());
+    await editKillRestart({
+      DATA_DIR: tempDir("gavel-durable-cluster-"),
+      REDIS_CLUSTER_NODES: cluster.nodes.join(","),
+      REDIS_PREFIX: testPrefix("durability-cluster"),
       REDIS_LEASE_MS: "2000",
     });
   });

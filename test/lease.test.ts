@@ -42,4 +42,37 @@ describe("one owner per store", () => {
     await waitUntil(() => again.provider.synced, "the next node serves");
     expect(clauseText(again.doc)).toContain("q1z");
   });
+
+  it("nodes that all run with SHARED_STORE=true share the prefix; a node without it refuses to start beside them, and they beside it", async () => {
+    const shared = testPrefix("lease-shared");
+    const env = {
+      REDIS_URL: await redisUrlForTests(),
+      REDIS_PREFIX: shared,
+      REDIS_LEASE_MS: "2000",
+      SHARED_STORE: "true",
+    };
+    const a = await spawnServer({ ...env, DATA_DIR: tempDir("gavel-lease-sa-") });
+    const b = await spawnServer({ ...env, DATA_DIR: tempDir("gavel-lease-sb-") });
+    const alone = spawnServer({ ...env, SHARED_STORE: "false", DATA_DIR: tempDir("gavel-lease-sc-") });
+    await expect(alone).rejects.toThrow(/several Gavel nodes share the Redis store .*SHARED_STORE=true/);
+    expect(a.alive() && b.alive()).toBe(true);
+    // And the other way round: a node that owns its prefix keeps it from shared nodes.
+    const owned = testPrefix("lease-owned");
+    const owner = await spawnServer({
+      ...env,
+      REDIS_PREFIX: owned,
+      SHARED_STORE: "false",
+      DATA_DIR: tempDir("gavel-lease-so-"),
+    });
+    const joiner = spawnServer({ ...env, REDIS_PREFIX: owned, DATA_DIR: tempDir("gavel-lease-sj-") });
+    await expect(joiner).rejects.toThrow(/holds the lease .* for itself/);
+    expect(owner.alive()).toBe(true);
+    for (const p of [shared, owned]) {
+      const client = createClient({ url: await redisUrlForTests() });
+      await client.connect();
+      for await (const keys of client.scanIterator({ MATCH: `${p}*`, COUNT: 500 }))
+        if (keys.length > 0) await client.unlink(keys);
+      await client.close();
+    }
+  });
 });

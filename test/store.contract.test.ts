@@ -4,16 +4,18 @@ import { createClient } from "redis";
 import { afterAll, describe, expect, it, onTestFinished } from "vitest";
 import * as Y from "yjs";
 import { openRedisStore } from "../server/src/store/redisStore.ts";
-import type {
-  RevisionRecord,
-  SessionRecord,
-  Store,
-  StoredUpdate,
-  UpdateAuthor,
-  UpdateRecord,
+import {
+  type RevisionRecord,
+  type SessionRecord,
+  type Store,
+  StoreConflictError,
+  type StoredUpdate,
+  type UpdateAuthor,
+  type UpdateRecord,
 } from "../server/src/store/Store.ts";
 import { openSqliteStore } from "../server/src/store/sqliteStore.ts";
 import { redisUrlForTests, testPrefix } from "./support/redis.ts";
+import { type RedisCluster, startRedisCluster } from "./support/redisCluster.ts";
 import { tempDir } from "./support/tmp.ts";
 
 const ANA: UpdateAuthor = { sub: "u-ana", name: "Ana", role: "delegate", delegation: "fr" };
@@ -509,6 +511,19 @@ export function describeStoreContract(name: string, open: () => Promise<Store>, 
       await expect(store.position("Bad")).rejects.toThrow();
     });
 
+    it("positions reads the positions of several sections together, null for a section with nothing", async () => {
+      const store = await useStore();
+      const s = fresh();
+      const ids = accepted(await store.append([rec(`${s}/a/c1`, [1]), rec(`${s}/b`, [2]), rec(`${s}/a`, [3])]));
+      expect(await store.positions([`${s}/a`, `${s}/b`, `${s}/c`])).toEqual({
+        [`${s}/a`]: ids[2],
+        [`${s}/b`]: ids[1],
+        [`${s}/c`]: null,
+      });
+      expect(await store.positions([])).toEqual({});
+      await expect(store.positions([`${s}/a/c1`])).rejects.toThrow();
+    });
+
     it("saves revisions once per label and session, gets and lists them by time then label", async () => {
       const store = await useStore();
       const s = fresh();
@@ -575,6 +590,37 @@ export function describeStoreContract(name: string, open: () => Promise<Store>, 
       expectIncreasing([ids[1] ?? "", next ?? ""]);
     });
 
+    it("a conditional record is appended only on its document's expected head; else nothing of the batch is written", async () => {
+      const store = await useStore();
+      const other = await useStore();
+      const s = fresh();
+      const index = `${s}/operative`;
+      const clause = `${s}/operative/c1`;
+      const [first] = accepted(await store.append([{ ...rec(index, [1]), expectHead: null }]));
+      // Another node moved the index on: a record expecting the old head fails, with its companion.
+      const [second] = accepted(await other.append([{ ...rec(index, [2]), expectHead: first ?? "" }]));
+      await expect(store.append([rec(clause, [9]), { ...rec(index, [3]), expectHead: first ?? "" }])).rejects.toThrow(
+        StoreConflictError,
+      );
+      await expect(store.append([{ ...rec(index, [4]), expectHead: null }])).rejects.toThrow(StoreConflictError);
+      expect((await store.load(clause)).updates).toEqual([]);
+      expect(plain((await store.history(index)).map((h) => h.update))).toEqual([[1], [2]]);
+      // Read again, decided again: accepted on the current head.
+      accepted(await store.append([rec(clause, [9]), { ...rec(index, [3]), expectHead: second ?? "" }]));
+      expect(plain((await store.history(index)).map((h) => h.update))).toEqual([[1], [2], [3]]);
+    });
+
+    it("a snapshot never replaces one covering a later head", async () => {
+      const store = await useStore();
+      const doc = `${fresh()}/operative/c1`;
+      const ids = accepted(await store.append([rec(doc, [1]), rec(doc, [2]), rec(doc, [3])]));
+      await store.saveSnapshot(doc, Uint8Array.of(0xbb), ids[1] ?? "");
+      await store.saveSnapshot(doc, Uint8Array.of(0xaa), ids[0] ?? "");
+      const log = await store.load(doc);
+      expect(plain([log.snapshot ?? new Uint8Array()])).toEqual([[0xbb]]);
+      expect(plain(log.updates)).toEqual([[3]]);
+    });
+
     it("ping resolves", async () => {
       const store = await useStore();
       await expect(store.ping()).resolves.toBeUndefined();
@@ -611,5 +657,20 @@ describeStoreContract(
     } finally {
       client.destroy();
     }
+  },
+);
+
+// Redis Cluster: three masters of our own (issue 10); every section's keys share one slot.
+const clusterPrefix = testPrefix("store-contract-cluster");
+let cluster: Promise<RedisCluster> | null = null;
+function clusterOnce(): Promise<RedisCluster> {
+  cluster ??= startRedisCluster(3);
+  return cluster;
+}
+describeStoreContract(
+  "redis cluster",
+  async () => openRedisStore({ clusterNodes: (await clusterOnce()).nodes, prefix: clusterPrefix }),
+  async () => {
+    if (cluster !== null) await (await cluster).stop();
   },
 );

@@ -1,3 +1,5 @@
+import { randomBytes } from "node:crypto";
+import { hostname } from "node:os";
 import { fileURLToPath } from "node:url";
 import type { ClauseLayout } from "@gavel/model";
 import Fastify, { type FastifyInstance } from "fastify";
@@ -6,7 +8,7 @@ import type { Config } from "./config.ts";
 import { CommandService } from "./core/CommandService.ts";
 import type { DocumentHost } from "./core/DocumentHost.ts";
 import { DocumentRegistry } from "./core/DocumentRegistry.ts";
-import { GroupCommit } from "./core/GroupCommit.ts";
+import { DEFAULT_BATCH_LIMITS, GroupCommit } from "./core/GroupCommit.ts";
 import { HistoryService } from "./core/HistoryService.ts";
 import { SessionService } from "./core/SessionService.ts";
 import { SessionViews } from "./core/SessionViews.ts";
@@ -20,7 +22,8 @@ import { historyPlugin } from "./http/historyPlugin.ts";
 import { DebugRequestLog } from "./http/requestLog.ts";
 import { sessionsPlugin } from "./http/sessionsPlugin.ts";
 import { createMetrics } from "./metrics.ts";
-import type { Store, UpdateAuthor } from "./store/Store.ts";
+import { LocalFollower } from "./store/localFollower.ts";
+import type { FollowHandler, Store, StoredUpdate, UpdateAuthor } from "./store/Store.ts";
 
 export interface ServerDeps {
   readonly store: Store;
@@ -52,10 +55,34 @@ export async function buildServer(config: Config, deps: ServerDeps): Promise<Gav
   app.removeContentTypeParser("text/plain");
   const log = (message: string, error?: unknown) => app.log.error({ err: error }, message);
   const metrics = createMetrics();
-  const commit = new GroupCommit(store, (seconds, records) => {
-    metrics.appendSeconds.observe(seconds);
-    metrics.appendBatch.observe(records);
-  });
+  // Documents enter memory from the store's follower: Redis' own (entries of every node), or
+  // the local one (SQLite: what this node's group commit stored).
+  const nodeId = config.nodeId ?? `${hostname()}-${process.pid}-${randomBytes(3).toString("hex")}`;
+  let deliver: FollowHandler = () => {};
+  const local = store.follow ? null : new LocalFollower((doc, entries) => deliver(doc, entries));
+  const follower =
+    local ??
+    store.follow?.(
+      (doc, entries) => deliver(doc, entries),
+      (error) => app.log.warn({ err: error }, "following the store failed; retrying"),
+    );
+  const commit = new GroupCommit(
+    store,
+    {
+      appended: (seconds, records) => {
+        metrics.appendSeconds.observe(seconds);
+        metrics.appendBatch.observe(records);
+      },
+      failed: (error, records) => {
+        metrics.appendFailures.inc();
+        app.log.warn({ err: error, records }, "a store append failed: its records were refused");
+      },
+      conflicted: () => metrics.conflictsRetried.inc(),
+      ...(local ? { stored: (entries: readonly StoredUpdate[]) => local.feed(entries) } : {}),
+    },
+    DEFAULT_BATCH_LIMITS,
+    nodeId,
+  );
   // Set once the command service exists: live figures follow every accepted clause edit (CS6).
   let afterPersist: (host: DocumentHost, author: UpdateAuthor) => void = () => {};
   const registry = new DocumentRegistry(
@@ -66,26 +93,45 @@ export async function buildServer(config: Config, deps: ServerDeps): Promise<Gav
       compactEvery: config.compactEvery,
       // Resolved once per load, from the session record (cached by the session service).
       layoutOf: (name): Promise<ClauseLayout> => sessions.layoutOf(name.session),
+      ...(follower ? { follower } : {}),
     },
     {
       onOutcome: (outcome) => metrics.updates.inc({ outcome }),
       onError: log,
       onPersisted: (host, author) => afterPersist(host, author),
+      onFollowed: (_host, entry) => {
+        metrics.followedUpdates.inc();
+        metrics.tailLagMs.set(Math.max(0, Date.now() - entry.at));
+      },
       onSkipped: (skipped) => {
         metrics.storedUpdatesSkipped.inc();
         app.log.warn(skipped, `left out a stored update of ${skipped.doc} that cannot be integrated`);
       },
     },
   );
+  deliver = (doc, entries) => {
+    metrics.tailDeliveryEntries.observe(entries.length);
+    registry.receive(doc, entries);
+  };
   const sessions = new SessionService(store, commit, registry);
   const views = new SessionViews(sessions, registry);
   const history = new HistoryService(store, commit, sessions);
   const commands = new CommandService(sessions, registry, { secretariatMayLock: config.secretariatMayLock });
+  // Once per batch and clause: the edits stored together are followed by one look at the figures.
+  const edited = new Map<DocumentHost, UpdateAuthor>();
   afterPersist = (host, author) => {
     if (host.name.kind !== "clause") return;
-    commands
-      .afterClauseEdit(host, author)
-      .catch((error: unknown) => log(`figures of ${host.name.name} not updated`, error));
+    if (edited.size === 0) setImmediate(followEdits);
+    edited.set(host, author);
+  };
+  const followEdits = () => {
+    const batch = [...edited];
+    edited.clear();
+    for (const [host, author] of batch) {
+      commands
+        .afterClauseEdit(host, author)
+        .catch((error: unknown) => log(`figures of ${host.name.name} not updated`, error));
+    }
   };
   const verify = (token: string): Promise<VerifiedToken> => verifyToken(secret, token);
 
@@ -116,6 +162,8 @@ export async function buildServer(config: Config, deps: ServerDeps): Promise<Gav
     log,
     allowedOrigins: config.allowedOrigins,
     maxMessageBytes: config.maxMessageBytes,
+    authDeadlineMs: config.authDeadlineMs,
+    maxUnauthenticatedSockets: config.maxUnauthenticatedSockets,
     limits: {
       maxBufferedBytes: config.maxBufferedBytes,
       maxFramesPerSecond: config.maxFramesPerSecond,
@@ -131,6 +179,7 @@ export async function buildServer(config: Config, deps: ServerDeps): Promise<Gav
     async close() {
       await app.close();
       await registry.closeAll();
+      await follower?.close();
     },
   };
 }

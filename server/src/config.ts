@@ -10,6 +10,8 @@ export interface Config {
   readonly dataDir: string;
   /** Redis URL; when absent the embedded SQLite store in dataDir is used. */
   readonly redisUrl: string | null;
+  /** `host:port` of some nodes of a Redis Cluster (REDIS_CLUSTER_NODES); when set, used instead of REDIS_URL. */
+  readonly redisClusterNodes: readonly string[] | null;
   readonly redisPrefix: string;
   /** TTL of the node's lease on its Redis store (one owner per store); renewed every third of it. */
   readonly redisLeaseMs: number;
@@ -25,6 +27,14 @@ export interface Config {
   readonly unloadAfterMs: number;
   readonly compactEvery: number;
   readonly keepAliveMs: number;
+  /** A tokenless /collab socket with no authenticated document by then is closed (4401). */
+  readonly authDeadlineMs: number;
+  /** Tokenless /collab sockets waiting for their first document; beyond it upgrades get 503. */
+  readonly maxUnauthenticatedSockets: number;
+  /** SHARED_STORE: several nodes share the Redis store (each one sets it); else one node owns it. */
+  readonly sharedStore: boolean;
+  /** This node's name in the store (NODE_ID): recognises its own appends; random when unset. */
+  readonly nodeId: string | null;
   /** Whether the secretariat may lock and unlock clauses (LK1); by default only the chair. */
   readonly secretariatMayLock: boolean;
   /** Session created from the WTDC template at start, unless empty. */
@@ -48,6 +58,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     host: env.HOST?.trim() || "127.0.0.1",
     dataDir: env.DATA_DIR?.trim() || "./data",
     redisUrl: env.REDIS_URL?.trim() || null,
+    redisClusterNodes: clusterNodes(env.REDIS_CLUSTER_NODES),
     redisPrefix: env.REDIS_PREFIX?.trim() || "gavel:",
     redisLeaseMs: int(env, "REDIS_LEASE_MS", 10_000, 1_000, 600_000),
     authSecret,
@@ -62,9 +73,26 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     unloadAfterMs: int(env, "UNLOAD_AFTER_MS", 30_000, 0, 86_400_000),
     compactEvery: int(env, "COMPACT_EVERY", 500, 1, 1_000_000),
     keepAliveMs: int(env, "KEEPALIVE_MS", 30_000, 100, 3_600_000),
+    authDeadlineMs: int(env, "AUTH_DEADLINE_MS", 10_000, 100, 600_000),
+    maxUnauthenticatedSockets: int(env, "MAX_UNAUTHENTICATED_SOCKETS", 500, 1, 1_000_000),
     secretariatMayLock: bool(env, "SECRETARIAT_MAY_LOCK", false),
+    nodeId: env.NODE_ID?.trim() || null,
+    sharedStore: bool(env, "SHARED_STORE", false),
     demoSession: env.DEMO_SESSION === undefined ? "demo" : env.DEMO_SESSION.trim(),
   };
+}
+
+const HOST_PORT = /^[A-Za-z0-9.-]+:\d{1,5}$/;
+
+function clusterNodes(raw: string | undefined): readonly string[] | null {
+  const nodes = (raw ?? "")
+    .split(",")
+    .map((node) => node.trim())
+    .filter(Boolean);
+  if (nodes.length === 0) return null;
+  const bad = nodes.find((node) => !HOST_PORT.test(node));
+  if (bad !== undefined) throw new ConfigError(`REDIS_CLUSTER_NODES must be host:port,host:port..., got "${bad}"`);
+  return nodes;
 }
 
 function bool(env: Readonly<Record<string, string | undefined>>, key: string, fallback: boolean): boolean {

@@ -35,6 +35,10 @@ export const ERRORS = {
   REASON_REQUIRED: { status: 400, message: "a reason is required" },
   PENDING_REQUIRED: { status: 400, message: "agreed ad referendum needs the delegations that must confirm" },
   STORE_UNAVAILABLE: { status: 503, message: "the store cannot be reached" },
+  TOO_MANY_UNAUTHENTICATED: {
+    status: 503,
+    message: "too many sockets are waiting to authenticate a document; retry later",
+  },
 } as const;
 
 export type ErrorCode = keyof typeof ERRORS;

@@ -46,6 +46,32 @@ export function createMetrics() {
       buckets: [1, 2, 5, 10, 20, 50, 100, 500],
       registers: [registry],
     }),
+    followedUpdates: new Counter({
+      name: "gavel_followed_updates_total",
+      help: "Updates other nodes appended, applied to documents loaded here (from the store's follower)",
+      registers: [registry],
+    }),
+    tailLagMs: new Gauge({
+      name: "gavel_tail_lag_ms",
+      help: "Milliseconds from another node's append to its update being applied here (the last one)",
+      registers: [registry],
+    }),
+    tailDeliveryEntries: new Histogram({
+      name: "gavel_tail_delivery_entries",
+      help: "Entries the follower delivered at once for one document (a backlog shows as large deliveries)",
+      buckets: [1, 2, 5, 10, 50, 100, 256],
+      registers: [registry],
+    }),
+    conflictsRetried: new Counter({
+      name: "gavel_index_conflicts_total",
+      help: "Section index commands decided on a state another node had moved on from, decided again",
+      registers: [registry],
+    }),
+    appendFailures: new Counter({
+      name: "gavel_store_append_failed_batches_total",
+      help: "Group-commit appends the store failed (their records were failed and resent by clients)",
+      registers: [registry],
+    }),
   };
 }
 

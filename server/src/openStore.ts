@@ -1,5 +1,6 @@
 import { join } from "node:path";
 import type { Config } from "./config.ts";
+import type { RedisTarget } from "./store/redisConnection.ts";
 import { openRedisStore } from "./store/redisStore.ts";
 import type { Store } from "./store/Store.ts";
 import { openSqliteStore } from "./store/sqliteStore.ts";
@@ -12,22 +13,29 @@ export interface StoreEvents {
 }
 
 /**
- * Redis when REDIS_URL is set, else the embedded SQLite file in DATA_DIR. A Redis store is
+ * Redis Cluster when REDIS_CLUSTER_NODES is set, Redis when REDIS_URL is, else the embedded SQLite
+ * file in DATA_DIR. A Redis store is
  * opened only under this node's lease (storeLease.ts), released when the store closes; it
  * rejects with LeaseHeldError when another node holds it.
  */
 export async function openStore(config: Config, events: StoreEvents): Promise<{ store: Store; kind: string }> {
-  if (config.redisUrl) {
-    const { redisUrl: url, redisPrefix: prefix } = config;
+  const target: RedisTarget | null = config.redisClusterNodes
+    ? { clusterNodes: config.redisClusterNodes }
+    : config.redisUrl
+      ? { url: config.redisUrl }
+      : null;
+  if (target) {
+    const { redisPrefix: prefix } = config;
     const lease = await acquireStoreLease({
-      url,
+      ...target,
       prefix,
       ttlMs: config.redisLeaseMs,
+      shared: config.sharedStore,
       onLost: events.onLeaseLost,
       onError: events.onError,
     });
     try {
-      const store = await openRedisStore({ url, prefix, onError: events.onError });
+      const store = await openRedisStore({ ...target, prefix, onError: events.onError });
       const close = async () => {
         try {
           await store.close();
@@ -35,7 +43,7 @@ export async function openStore(config: Config, events: StoreEvents): Promise<{ 
           await lease.release();
         }
       };
-      return { store: { ...store, close }, kind: "redis" };
+      return { store: { ...store, close }, kind: "url" in target ? "redis" : "redis-cluster" };
     } catch (error) {
       await lease.release();
       throw error;

@@ -18,6 +18,7 @@ describe("loadConfig", () => {
       host: "127.0.0.1",
       dataDir: "./data",
       redisUrl: null,
+      redisClusterNodes: null,
       redisPrefix: "gavel:",
       redisLeaseMs: 10_000,
       authSecret: null,
@@ -29,9 +30,22 @@ describe("loadConfig", () => {
       unloadAfterMs: 30_000,
       compactEvery: 500,
       keepAliveMs: 30_000,
+      authDeadlineMs: 10_000,
+      maxUnauthenticatedSockets: 500,
       secretariatMayLock: false,
+      nodeId: null,
+      sharedStore: false,
       demoSession: "demo",
     });
+  });
+
+  it("reads REDIS_CLUSTER_NODES as host:port entries and refuses anything else", () => {
+    expect(loadConfig({ REDIS_CLUSTER_NODES: " 10.0.0.1:7000, redis-b:7001 " }).redisClusterNodes).toEqual([
+      "10.0.0.1:7000",
+      "redis-b:7001",
+    ]);
+    expect(loadConfig({ REDIS_CLUSTER_NODES: " " }).redisClusterNodes).toBeNull();
+    expect(() => loadConfig({ REDIS_CLUSTER_NODES: "redis://a:7000" })).toThrow(/REDIS_CLUSTER_NODES/);
   });
 
   it("reads SECRETARIAT_MAY_LOCK as a boolean and refuses anything else", () => {

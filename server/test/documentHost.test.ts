@@ -344,7 +344,7 @@ describe("DocumentHost writes", () => {
     expect(other.updates).toHaveLength(1);
   });
 
-  it("neither applies nor broadcasts an update the store failed to append", async () => {
+  it("never broadcasts an update the store failed to append, and drops the copy that held it", async () => {
     const env = setup();
     const host = await clauseHost(env);
     const delegate = new FakeSubscriber(actor("delegate"));
@@ -353,11 +353,20 @@ describe("DocumentHost writes", () => {
     host.subscribe(other);
     const client = clientOf(host, 100);
     const change = edit(client, () => firstText(client).insert(0, "Lost "));
-    await env.store.close();
+    const failing = env.store.append;
+    env.store.append = async () => {
+      throw new Error("disk on fire");
+    };
 
     expect((await host.receiveUpdate(delegate, change, false)).type).toBe("failed");
-    expect(readClausePlainText(host.doc)).toBe("Base text.");
     expect(other.updates).toEqual([]);
+    // It was integrated while on its way: that copy is dropped, everyone resynchronises.
+    expect(env.registry.isLoaded(CLAUSE)).toBe(false);
+    expect(other.lost).toHaveLength(1);
+    expect(delegate.lost).toHaveLength(1);
+    env.store.append = failing;
+    const reloaded = await env.registry.acquire(docName(CLAUSE));
+    expect(readClausePlainText(reloaded.doc)).toBe("Base text.");
   });
 
   it("applies concurrent updates from several writers in store order", async () => {
@@ -643,7 +652,8 @@ describe("DocumentRegistry", () => {
     vi.advanceTimersByTime(999);
     expect(env.registry.isLoaded(CLAUSE)).toBe(true);
     vi.advanceTimersByTime(1);
-    expect(env.registry.isLoaded(CLAUSE)).toBe(false);
+    // The unload snapshots first (on the store's writer thread), then frees the copy.
+    await until(() => !env.registry.isLoaded(CLAUSE));
   });
 
   it("keeps a document that is acquired again before its unload timer fires", async () => {

@@ -1,5 +1,6 @@
 import { rmSync } from "node:fs";
 import { join } from "node:path";
+import Database from "better-sqlite3";
 import { describe, expect, it, onTestFinished } from "vitest";
 import { tempDir } from "../../test/support/tmp.ts";
 import { GroupCommit } from "../src/core/GroupCommit.ts";
@@ -122,7 +123,9 @@ describe("GroupCommit over the SQLite store", () => {
   it("reports each batch's duration and size to the observer", async () => {
     const o = observedStore();
     const observations: [number, number][] = [];
-    const commit = new GroupCommit(o.store, (seconds, records) => observations.push([seconds, records]));
+    const commit = new GroupCommit(o.store, {
+      appended: (seconds, records) => observations.push([seconds, records]),
+    });
     await Promise.all([1, 2, 3].map((n) => commit.submit(record(n))));
     expect(observations).toHaveLength(1);
     expect(observations[0]?.[1]).toBe(3);
@@ -228,5 +231,59 @@ describe("GroupCommit over the SQLite store", () => {
     expect(settled).toEqual([1, 2, 3]);
     expect(o.batches).toEqual([[1], [2, 3]]);
     expect((await o.real.history(DOC)).map((h) => h.update[0])).toEqual([1, 2, 3]);
+  });
+
+  it("cuts a burst into batches within the limits, never splitting a group", async () => {
+    const o = observedStore();
+    const commit = new GroupCommit(o.store, {}, { maxRecords: 4, maxBytes: 1_000 });
+    const singles = [1, 2, 3].map((n) => commit.submit(record(n)));
+    const group = commit.submitGroup([4, 5, 6].map((n) => record(n)));
+    const rest = [7, 8].map((n) => commit.submit(record(n)));
+    await Promise.all([...singles, group, ...rest]);
+    expect(o.batches).toEqual([[1, 2, 3], [4, 5, 6, 7], [8]]);
+  });
+
+  it("sends a group larger than the limits as one batch of its own", async () => {
+    const o = observedStore();
+    const commit = new GroupCommit(o.store, {}, { maxRecords: 2, maxBytes: 1_000 });
+    const ids = await Promise.all([commit.submit(record(1)), commit.submitGroup([2, 3, 4].map((n) => record(n)))]);
+    expect(o.batches).toEqual([[1], [2, 3, 4]]);
+    expect(ids.flat()).toHaveLength(4);
+  });
+
+  it("tells the observer of a failed batch and how many records it failed", async () => {
+    const o = observedStore();
+    const failures: [unknown, number][] = [];
+    const commit = new GroupCommit(o.store, { failed: (error, records) => failures.push([error, records]) });
+    const failure = new Error("disk on fire");
+    o.failNext = failure;
+    await Promise.allSettled([1, 2].map((n) => commit.submit(record(n))));
+    expect(failures).toEqual([[failure, 2]]);
+  });
+
+  it("with the SQLite store, batches the records that arrive while an append is in flight", async () => {
+    const o = observedStore();
+    const commit = new GroupCommit(o.store);
+    // Another connection holds the write lock: the append waits in the writer thread (busy
+    // timeout), and the event loop must go on meanwhile (a synchronous append would block it).
+    const blocker = new Database(o.real.file);
+    onTestFinished(() => {
+      blocker.close();
+    });
+    blocker.exec("BEGIN IMMEDIATE");
+    let firstStored = false;
+    const first = commit.submit(record(1)).then((id) => {
+      firstStored = true;
+      return id;
+    });
+    await turnsUntil(() => o.batches.length === 1);
+    const later = [2, 3, 4].map((n) => commit.submit(record(n)));
+    await turns(10);
+    expect(firstStored).toBe(false);
+    expect(o.batches).toEqual([[1]]);
+    blocker.exec("COMMIT");
+    await Promise.all([first, ...later]);
+    expect(o.batches).toEqual([[1], [2, 3, 4]]);
+    expect((await o.real.history(DOC)).map((h) => h.update[0])).toEqual([1, 2, 3, 4]);
   });
 });

@@ -127,7 +127,9 @@ function offlineClient(host: DocumentHost) {
 }
 
 async function settledAnswers(answers: WriteOutcome[], count: number): Promise<void> {
-  for (let turns = 0; answers.length < count && turns < 1000; turns++) await new Promise((r) => setImmediate(r));
+  // Bounded by time, not turns: appends run on the store's writer thread.
+  const deadline = Date.now() + 10_000;
+  while (answers.length < count && Date.now() < deadline) await new Promise((r) => setImmediate(r));
   expect(answers).toHaveLength(count);
 }
 
@@ -262,7 +264,8 @@ describe("a stored log with updates written before the check", () => {
     const { honest } = await poison(env, await seed(env));
     await env.registry.acquire(docName(CLAUSE));
     // Still loaded, never unloaded: the snapshot is the load's own.
-    for (let turns = 0; (await env.store.load(CLAUSE)).snapshot === null && turns < 1000; turns++)
+    const deadline = Date.now() + 10_000;
+    while ((await env.store.load(CLAUSE)).snapshot === null && Date.now() < deadline)
       await new Promise((r) => setImmediate(r));
     expect((await env.store.load(CLAUSE)).updates).toEqual([]);
     env.skipped.length = 0;

@@ -140,6 +140,9 @@ describe("the chair's console", () => {
     });
     for (const [what, size] of Object.entries(sizes)) expect(size, what).toBeGreaterThanOrEqual(28);
     expect(await projector.page.locator("nav#sections").count()).toBe(0);
+    // The skip link stays wholly out of sight until it has the focus, even at the projector's size.
+    const skip = await projector.page.locator(".skip-link").boundingBox();
+    expect((skip?.y ?? 0) + (skip?.height ?? 0)).toBeLessThanOrEqual(0);
     await screenshot(projector.page, "projector");
     expect(projector.errors).toEqual([]);
   });

@@ -21,6 +21,7 @@ export function gatedStore(inner: Store): { store: Store; hold(): void; release(
     history: (doc, until) => inner.history(doc, until),
     sectionHistory: (sectionKey, until) => inner.sectionHistory(sectionKey, until),
     position: (sectionKey) => inner.position(sectionKey),
+    positions: (sectionKeys) => inner.positions(sectionKeys),
     lockedDocs: (prefix) => inner.lockedDocs(prefix),
     saveRevision: (session, revision) => inner.saveRevision(session, revision),
     getRevision: (session, label) => inner.getRevision(session, label),

@@ -46,15 +46,27 @@ export async function freePort(): Promise<number> {
 /**
  * Spawns a private `redis-server` on a free local port (or `port`) and waits (at most 5 s)
  * until it answers PING. Memory-only, unless `dir` is given: then it keeps an append-only file
- * there (fsync always), so that a restart on the same port and dir finds the data again. The
+ * there (fsync always), so that a restart on the same port and dir finds the data again;
+ * `extraArgs` are appended (e.g. cluster mode). The
  * caller owns it: call `stop()` (e.g. in `afterAll`). It is only ever signalled through its PID.
  */
-export async function startRedisServer(options: { port?: number; dir?: string } = {}): Promise<RedisServer> {
+export async function startRedisServer(
+  options: { port?: number; dir?: string; extraArgs?: readonly string[] } = {},
+): Promise<RedisServer> {
   const port = options.port ?? (await freePort());
   const persistence = options.dir
     ? ["--dir", options.dir, "--appendonly", "yes", "--appendfsync", "always"]
     : ["--appendonly", "no"];
-  const args = ["--port", String(port), "--bind", "127.0.0.1", "--save", "", ...persistence];
+  const args = [
+    "--port",
+    String(port),
+    "--bind",
+    "127.0.0.1",
+    "--save",
+    "",
+    ...persistence,
+    ...(options.extraArgs ?? []),
+  ];
   const child: ChildProcess = spawn("redis-server", args, { stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
   child.stdout?.on("data", (chunk: Buffer) => (output += chunk.toString()));

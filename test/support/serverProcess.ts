@@ -6,6 +6,7 @@ import { TEST_SECRET } from "./server.ts";
 
 export interface ServerProcess {
   readonly pid: number;
+  readonly port: number;
   readonly httpUrl: string;
   readonly wsUrl: string;
   readonly output: () => string;
@@ -16,10 +17,10 @@ export interface ServerProcess {
 
 /**
  * The real server (`server/src/main.ts`, as `npm start` runs it) in a child process on a free
- * port; stopped by its PID when the test finishes.
+ * port (or `onPort`, to start a node again where it was); stopped by its PID when the test finishes.
  */
-export async function spawnServer(env: Record<string, string>): Promise<ServerProcess> {
-  const port = await freePort();
+export async function spawnServer(env: Record<string, string>, onPort?: number): Promise<ServerProcess> {
+  const port = onPort ?? (await freePort());
   const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", "server/src/main.ts"], {
     env: { ...process.env, AUTH_SECRET: TEST_SECRET, LOG_LEVEL: "warn", HOST: "127.0.0.1", PORT: String(port), ...env },
     stdio: ["ignore", "pipe", "pipe"],
@@ -49,6 +50,7 @@ export async function spawnServer(env: Record<string, string>): Promise<ServerPr
   if (child.pid === undefined) throw new Error("no pid");
   return {
     pid: child.pid,
+    port,
     httpUrl,
     wsUrl: `ws://127.0.0.1:${port}`,
     output: () => output,

@@ -10,7 +10,7 @@ export const CloseCode = {
   internalError: 1011,
   /** A frame could not be decoded: truncated, unknown message type, trailing bytes. */
   malformedFrame: 4400,
-  /** The token expired while the connection was open. */
+  /** The token expired while the connection was open, or a tokenless /collab socket authenticated no document in time. */
   unauthorized: 4401,
   /** The connection may not do what it asked (e.g. opened too many documents). */
   forbidden: 4403,

@@ -263,7 +263,9 @@ export class CommandService {
   }
 
   private figuresOf(session: string, section: string, clause: string) {
-    return this.registry.withDocument(clauseRef(session, section, clause), (h) => h.layout.read(h.doc).figures);
+    return this.registry.withDocument(clauseRef(session, section, clause), (h) =>
+      h.readDurable((doc) => h.layout.read(doc).figures),
+    );
   }
 
   /**
@@ -278,6 +280,9 @@ export class CommandService {
     // the live index is current, so equal figures mean there is nothing to write.
     if (index.pendingServerChanges === 0) {
       const live = entryOf(index.doc, id);
+      // No bracket touched since the figures were last read: they are the same, and only an
+      // agreed, unlocked clause could still be reopened by the edit.
+      if (!clause.takeBracketChange() && (!live || live.lock || live.consensus.state === "open")) return;
       const figures = clause.layout.read(clause.doc).figures;
       if (
         !live ||

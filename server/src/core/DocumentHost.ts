@@ -8,17 +8,19 @@ import {
 } from "@gavel/model";
 import type { Notice } from "@gavel/protocol";
 import * as Y from "yjs";
-import type { ErrorCode } from "../errors.ts";
-import type { UpdateAuthor, UpdateRecord } from "../store/Store.ts";
+import { type ErrorCode, GavelError } from "../errors.ts";
+import { StoreConflictError, type StoredUpdate, type UpdateAuthor, type UpdateRecord } from "../store/Store.ts";
 import { BracketGuard } from "./BracketGuard.ts";
 import { DocumentPresence, type PresenceSubscriber } from "./DocumentPresence.ts";
 import type { GroupCommit } from "./GroupCommit.ts";
 import { isSettled } from "./replayLog.ts";
-import { UpdateGate, type UpdateVerdict } from "./updateCheck.ts";
+import { SharedFrames } from "./SharedFrames.ts";
+import { UpdateGate } from "./updateCheck.ts";
 
 /** What a document needs of a connection: the core never sees a socket. */
 export interface DocSubscriber extends PresenceSubscriber {
-  sendUpdate(update: Uint8Array): void;
+  /** `frames` holds the encodings other subscribers already made of the same update. */
+  sendUpdate(update: Uint8Array, frames: SharedFrames): void;
   /** A notice about this document (refusals are answered separately, to the writer). */
   notify(notice: Notice): void;
   /** The server dropped its copy of this document; the subscriber must resynchronise. */
@@ -36,6 +38,8 @@ export type WriteOutcome =
 
 export interface HostHooks {
   readonly onOutcome: (outcome: WriteOutcome["type"]) => void;
+  /** Another node's stored update was applied here (lock effects, compaction, metrics). */
+  readonly onFollowed?: (host: DocumentHost, entry: StoredUpdate) => void;
   /** An update is stored and applied (compaction, live figures). */
   readonly onPersisted: (host: DocumentHost, author: UpdateAuthor) => void;
   /** The in-memory copy can no longer be trusted; the registry drops it. */
@@ -52,6 +56,14 @@ export type RecordExtras = Pick<UpdateRecord, "command" | "lockEffect"> & {
   readonly companions?: readonly UpdateRecord[];
 };
 
+/** A read of the live state at client update `mark`, waiting for it to be durable. */
+interface Barrier {
+  readonly mark: number;
+  /** With the store id of update `mark`. */
+  readonly release: (id: string) => void;
+  readonly fail: () => void;
+}
+
 /**
  * A clause's lock as the write path sees it. `locking`: a lock command is draining the writes
  * already accepted; every new write is refused from that moment on.
@@ -63,8 +75,14 @@ type LockState =
 
 /**
  * One loaded document: a cache of the store. Invariant: an update is in the store before it is
- * applied here, broadcast, or acknowledged (DESIGN.md, durability), so every state a subscriber
- * ever sees is durable.
+ * broadcast or acknowledged, and before anything read of a state holding it leaves the server
+ * (DESIGN.md, durability), so every state a subscriber ever sees is durable.
+ *
+ * A client's update is integrated once: into the live document, as soon as it passes the
+ * checks, while it is on its way to the store; what goes out waits until it is durable. If the
+ * store fails or refuses it, or Yjs throws while integrating it, this copy holds a state the
+ * store does not: it is dropped (`onBroken`), every subscriber is told to resynchronise, and
+ * the next holder reloads it from the store.
  */
 export class DocumentHost {
   readonly doc: Y.Doc;
@@ -72,13 +90,17 @@ export class DocumentHost {
   /** Only updates Yjs can round-trip get past it (updateCheck.ts). */
   private readonly gate: UpdateGate;
   private readonly subscribers = new Set<DocSubscriber>();
-  /**
-   * Validation copy: the live state plus the updates in flight to the store. Every update is
-   * applied here first, so one that Yjs cannot integrate is refused before it is stored (a
-   * decodable update can still throw inside Yjs). Null until the first write, and after
-   * anything that may have left it inconsistent: it is then rebuilt from the live document.
-   */
-  private shadow: Y.Doc | null = null;
+  /** Client updates applied to the live document, and how many of them are durable (in order). */
+  private appliedSeq = 0;
+  private durableSeq = 0;
+  /** Reads of the live state waiting for what they saw to be durable. */
+  private barriers: Barrier[] = [];
+  /** Dropped: this copy may hold what the store does not; nothing read of it leaves any more. */
+  private broken = false;
+  /** A transaction may have changed the clause's brackets since the figures were last read. */
+  private bracketsChanged = true;
+  /** The whole state, encoded once for every newcomer until the document changes. */
+  private wholeState: SharedFrames | null = null;
   /** Bracket ownership (SPEC BO5) of clients' writes, read through the session's clause layout. */
   private readonly brackets: BracketGuard;
   private lock: LockState = { state: "unlocked" };
@@ -91,6 +113,14 @@ export class DocumentHost {
   /** Updates applied since the last snapshot, and the store id of the last one. */
   updatesSinceSnapshot = 0;
   head: string | null = null;
+  /**
+   * Set while the registry follows this document in the store: `head` then moves only with the
+   * entries the follower delivers (every entry up to it is in this copy, whoever appended it),
+   * and a section index is written only on the head it was read at (conditional appends).
+   */
+  followedBy: string | null = null;
+  /** Resolved when `head` moves (a command that conflicted waits for the newer index). */
+  private headWaiters: (() => void)[] = [];
 
   /** `doc`: the document as replayed from the store (replayLog.ts), holding nothing pending. */
   constructor(
@@ -102,12 +132,24 @@ export class DocumentHost {
     readonly layout: ClauseLayout = prosemirrorLayout,
   ) {
     this.doc = doc;
+    this.doc.on("update", () => {
+      this.wholeState = null;
+    });
+    if (name.kind === "clause")
+      this.doc.on("afterTransaction", (transaction: Y.Transaction) => {
+        if (!this.bracketsChanged && layout.bracketsMayChange(transaction)) this.bracketsChanged = true;
+      });
     this.brackets = new BracketGuard(layout);
     this.presence = new DocumentPresence(doc);
     this.gate = new UpdateGate(doc);
   }
 
   subscribe(subscriber: DocSubscriber): void {
+    // Dropped between its acquisition and now: the subscriber goes and gets the reloaded copy.
+    if (this.broken) {
+      subscriber.documentLost("the document was reloaded");
+      return;
+    }
     this.subscribers.add(subscriber);
     this.presence.join(subscriber);
   }
@@ -131,6 +173,7 @@ export class DocumentHost {
   }
 
   private async writeFrom(from: DocSubscriber, update: Uint8Array, checkContained: boolean): Promise<WriteOutcome> {
+    if (this.broken) return this.settle({ type: "failed", reason: "the document was reloaded; resynchronise" });
     // One decode decides whether Yjs can round-trip it (V1 only: yjs issue 687).
     const verdict = this.gate.check(update);
     if (verdict.type === "invalid") return this.settle(verdict);
@@ -140,10 +183,198 @@ export class DocumentHost {
       if (refusal) return this.settle(refusal);
     }
     if (verdict.type === "pending") return this.settle(verdict);
-    // SPEC BO5, judged on the state the update lands on: the live state plus the writes in flight.
-    const owned = this.brackets.refusal(from.actor, this.shadow ?? this.doc, update);
+    // SPEC BO5, judged on the state the update lands on: the live state, writes in flight included.
+    const owned = this.brackets.refusal(from.actor, this.doc, update);
     if (owned) return this.settle({ type: "refused", ...owned });
-    return this.persistAndApply(update, authorOf(from.actor), from, {}, verdict);
+    return this.applyAndPersist(update, authorOf(from.actor), from);
+  }
+
+  /**
+   * A client's update: integrated into the live document now (once), stored, and only then
+   * broadcast and acknowledged. `from` is the transaction origin.
+   */
+  private async applyAndPersist(update: Uint8Array, author: UpdateAuthor, from: DocSubscriber): Promise<WriteOutcome> {
+    try {
+      Y.applyUpdate(this.doc, update, from);
+      if (!isSettled(this.doc)) throw new Error("the update left pending structs");
+    } catch (error) {
+      // The check let through an update Yjs cannot integrate: never stored; this copy may be
+      // half-applied, so it is dropped and reloaded from the store.
+      this.breakCopy("the server could not apply an update");
+      return this.settle({ type: "invalid", reason: `Yjs cannot apply this update: ${messageOf(error)}` });
+    }
+    const seq = ++this.appliedSeq;
+    this.inFlight += 1;
+    try {
+      let id: string | null;
+      try {
+        id = await this.commit.submit({ doc: this.name.name, update, author, at: Date.now() });
+      } catch (error) {
+        this.breakCopy("an update could not be stored");
+        return this.settle({ type: "failed", reason: messageOf(error) });
+      }
+      if (id === null) {
+        // The store's own lock check refused it (e.g. locked through another node).
+        this.breakCopy("an update was refused by the store");
+        return this.settle({ type: "refused", code: "LOCKED", reason: "the clause is locked" });
+      }
+      this.markDurable(seq, id);
+      return this.afterStored(update, id, author, from);
+    } finally {
+      this.endFlight();
+    }
+  }
+
+  /** Stored: the update goes out to everyone else, and the write is acknowledged. */
+  private afterStored(update: Uint8Array, id: string, author: UpdateAuthor, from: DocSubscriber | null): WriteOutcome {
+    // Stored, so acknowledged; a dropped copy's subscribers resynchronise from the store instead.
+    if (this.broken) return this.settle({ type: "applied" });
+    if (this.followedBy === null) this.setHead(id);
+    this.updatesSinceSnapshot += 1;
+    const frames = new SharedFrames(update);
+    for (const subscriber of this.subscribers) {
+      if (subscriber !== from) subscriber.sendUpdate(update, frames);
+    }
+    this.hooks.onPersisted(this, author);
+    return this.settle({ type: "applied" });
+  }
+
+  /**
+   * Entries of this document the follower delivers, in store order, from every node: this
+   * node's own (already applied: only the head moves) and the others' (applied once, then sent
+   * to every subscriber; they are durable already).
+   */
+  receiveFollowed(entries: readonly StoredUpdate[]): void {
+    for (const entry of entries) {
+      if (this.broken) return;
+      if (this.head !== null && seqOf(entry.id) <= seqOf(this.head)) continue;
+      if (entry.origin !== this.followedBy) {
+        try {
+          Y.applyUpdate(this.doc, entry.update, FOLLOWED);
+          if (!isSettled(this.doc)) throw new Error("a followed update left pending structs");
+        } catch {
+          this.breakCopy("the server could not apply another node's update");
+          return;
+        }
+        this.updatesSinceSnapshot += 1;
+        const frames = new SharedFrames(entry.update);
+        for (const subscriber of this.subscribers) subscriber.sendUpdate(entry.update, frames);
+        this.hooks.onFollowed?.(this, entry);
+      }
+      this.setHead(entry.id);
+    }
+  }
+
+  private setHead(id: string): void {
+    this.head = id;
+    for (const resolve of this.headWaiters.splice(0)) resolve();
+  }
+
+  /** Resolves when `head` is no longer `from`, or after `ms` (false then). */
+  private headMovedFrom(from: string | null, ms: number): Promise<boolean> {
+    if (this.head !== from) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => resolve(false), ms);
+      this.headWaiters.push(() => {
+        clearTimeout(timer);
+        resolve(true);
+      });
+    });
+  }
+
+  /**
+   * Reads the live state now, and hands the result over once every client update it holds is
+   * durable; rejects if this copy is dropped first (it held something the store does not).
+   */
+  readDurable<T>(read: (doc: Y.Doc) => T): Promise<T> {
+    if (this.broken) return Promise.reject(new GavelError("STORE_UNAVAILABLE", "the document was reloaded; retry"));
+    const value = read(this.doc);
+    const mark = this.appliedSeq;
+    if (this.durableSeq >= mark) return Promise.resolve(value);
+    return new Promise<T>((resolve, reject) => {
+      this.barriers.push({
+        mark,
+        release: () => resolve(value),
+        fail: () => reject(new GavelError("STORE_UNAVAILABLE", "the document was reloaded; retry")),
+      });
+    });
+  }
+
+  /**
+   * Whether the brackets may have changed since the last call (live figures re-read the clause
+   * only then; typing that touches no bracket mark costs nothing).
+   */
+  takeBracketChange(): boolean {
+    const changed = this.bracketsChanged;
+    this.bracketsChanged = false;
+    return changed;
+  }
+
+  /**
+   * The answer to a sync step 1 with `stateVector`, once durable. A newcomer (empty state vector:
+   * a connect storm) gets the whole state, encoded once for all of them until the next change.
+   */
+  syncAnswer(stateVector: Uint8Array): Promise<SharedFrames> {
+    const fresh = stateVector.length === 1 && stateVector[0] === 0;
+    return this.readDurable((doc) => {
+      if (!fresh) return new SharedFrames(Y.encodeStateAsUpdate(doc, stateVector));
+      this.wholeState ??= new SharedFrames(Y.encodeStateAsUpdate(doc));
+      return this.wholeState;
+    });
+  }
+
+  /**
+   * At load: the stored snapshot, when no update follows it, is the whole state as is (a cold
+   * clause is answered with its bytes, never encoded again).
+   */
+  useStoredState(snapshot: Uint8Array): void {
+    this.wholeState = new SharedFrames(snapshot);
+  }
+
+  /**
+   * A state to snapshot and the id of the last update it covers, once all of it is durable
+   * (compaction under load, when something is always in flight); null when none can be taken
+   * now. Not while a server change is queued: one stored before the client updates in flight
+   * would get an id the state does not cover.
+   */
+  async durableSnapshot(): Promise<{ state: Uint8Array; head: string; covered: number } | null> {
+    if (this.broken || this.pendingServerChanges > 0 || this.head === null) return null;
+    const state = Y.encodeStateAsUpdate(this.doc);
+    const mark = this.appliedSeq;
+    const covered = this.updatesSinceSnapshot + (mark - this.durableSeq);
+    if (this.durableSeq >= mark) return { state, head: this.head, covered };
+    const head = await new Promise<string | null>((resolve) => {
+      this.barriers.push({ mark, release: resolve, fail: () => resolve(null) });
+    });
+    return head === null ? null : { state, head, covered };
+  }
+
+  /** Client update `seq` is stored as `id`; every read waiting on it is released (ids in order). */
+  private markDurable(seq: number, id: string): void {
+    this.durableSeq = seq;
+    if (this.barriers.length === 0) return;
+    const ready = this.barriers.filter((b) => b.mark <= seq);
+    this.barriers = this.barriers.filter((b) => b.mark > seq);
+    for (const barrier of ready) barrier.release(id);
+  }
+
+  /** This copy may hold a state the store does not: drop it; its subscribers resynchronise. */
+  private breakCopy(reason: string): void {
+    if (this.broken) return;
+    this.broken = true;
+    for (const barrier of this.barriers.splice(0)) barrier.fail();
+    this.hooks.onBroken(this);
+    // After the writer's answer (e.g. refused: LOCKED by another node) has gone out: the
+    // subscribers then resynchronise from the store.
+    const subscribers = [...this.subscribers];
+    setImmediate(() => {
+      for (const subscriber of subscribers) subscriber.documentLost(reason);
+    });
+  }
+
+  private endFlight(): void {
+    this.inFlight -= 1;
+    if (this.inFlight === 0) for (const resolve of this.settledWaiters.splice(0)) resolve();
   }
 
   private refusalFor(actor: Actor): WriteOutcome | null {
@@ -170,7 +401,7 @@ export class DocumentHost {
     change: (doc: Y.Doc) => T,
     extras: (value: T) => RecordExtras = () => ({}),
   ): Promise<{ outcome: WriteOutcome; value: T }> {
-    const run = async () => {
+    const attempt = async () => {
       const copy = new Y.Doc();
       Y.applyUpdate(copy, Y.encodeStateAsUpdate(this.doc));
       const before = Y.encodeStateVector(copy);
@@ -182,9 +413,24 @@ export class DocumentHost {
       } finally {
         copy.destroy();
       }
-      if (isEmptyUpdate(update)) return { outcome: this.settle({ type: "unchanged" }), value };
-      const outcome = await this.persistAndApply(update, author, null, extras(value));
+      if (isEmptyUpdate(update)) return { outcome: this.settle({ type: "unchanged" }) as StoreResult, value };
+      const outcome = await this.persistAndApply(update, author, extras(value));
       return { outcome, value };
+    };
+    // A section index decided on a state another node has moved on from is refused by the
+    // store: wait for the follower to bring the newer index, and decide again on it.
+    const run = async (): Promise<{ outcome: WriteOutcome; value: T }> => {
+      for (let tries = 1; ; tries += 1) {
+        const read = this.head;
+        const { outcome, value } = await attempt();
+        if (outcome.type !== "conflict") return { outcome, value };
+        if (tries >= MAX_CONFLICT_RETRIES || !(await this.headMovedFrom(read, CONFLICT_WAIT_MS))) {
+          return {
+            outcome: this.settle({ type: "failed", reason: "the section kept changing on other nodes" }),
+            value,
+          };
+        }
+      }
     };
     this.pendingServerChanges += 1;
     const result = this.serverChain.then(run, run).finally(() => {
@@ -194,71 +440,68 @@ export class DocumentHost {
     return result;
   }
 
-  private async persistAndApply(
-    update: Uint8Array,
-    author: UpdateAuthor,
-    from: DocSubscriber | null,
-    extras: RecordExtras,
-    verdict: UpdateVerdict = this.gate.check(update),
-  ): Promise<WriteOutcome> {
+  /**
+   * A server change, computed on a copy (so it integrates): stored, then applied and broadcast.
+   * It may build on client updates in flight; those were submitted first, so it is stored only
+   * if they are (a failed batch fails every record queued behind it).
+   */
+  private async persistAndApply(update: Uint8Array, author: UpdateAuthor, extras: RecordExtras): Promise<StoreResult> {
     // Never store what cannot be integrated: not even a server change gets past the check.
+    const verdict = this.gate.check(update);
     if (verdict.type !== "ok") return this.settle({ type: "invalid", reason: verdict.reason });
-    const invalid = this.validate(update);
-    if (invalid !== null) return this.settle({ type: "invalid", reason: invalid });
-    this.gate.accept(verdict);
+    if (this.broken) return this.settle({ type: "failed", reason: "the document was reloaded" });
     this.inFlight += 1;
     try {
       let id: string | null;
+      // Followed indexes are written only on the head they were read at (several nodes).
+      const expected = this.name.kind === "index" && this.followedBy !== null ? this.head : undefined;
       try {
         const { companions = [], ...own } = extras;
-        // Submitted in one tick: the companions and this record share a batch.
-        const stored = [...companions, { doc: this.name.name, update, author, at: Date.now(), ...own }].map((r) =>
-          this.commit.submit(r),
-        );
-        const ids = await Promise.all(stored);
+        // One group: the companions and this record share a batch.
+        const ids = await this.commit.submitGroup([
+          ...companions,
+          {
+            doc: this.name.name,
+            update,
+            author,
+            at: Date.now(),
+            ...own,
+            ...(expected === undefined ? {} : { expectHead: expected }),
+          },
+        ]);
         if (ids.slice(0, -1).some((companion) => companion === null)) throw new Error("a companion record was refused");
         id = ids.at(-1) ?? null;
       } catch (error) {
-        // The shadow and the gate hold an update the store does not.
-        this.dropShadow();
-        this.gate.clear();
+        if (error instanceof StoreConflictError) return { type: "conflict" };
         return this.settle({ type: "failed", reason: error instanceof Error ? error.message : "store append failed" });
       }
-      if (id === null) {
-        // The store's own lock check refused it (e.g. locked through another node).
-        this.dropShadow();
-        this.gate.clear();
-        return this.settle({ type: "refused", code: "LOCKED", reason: "the clause is locked" });
-      }
-      return this.apply(update, id, author, from);
+      if (id === null) return this.settle({ type: "refused", code: "LOCKED", reason: "the clause is locked" });
+      // Appended right after the head it expected: nothing lies between, so the head is its id.
+      if (expected !== undefined && this.head === expected) this.setHead(id);
+      return this.apply(update, id, author);
     } finally {
-      this.inFlight -= 1;
-      if (this.inFlight === 0) {
-        this.gate.clear();
-        for (const resolve of this.settledWaiters.splice(0)) resolve();
-      }
+      this.endFlight();
     }
   }
 
-  private apply(update: Uint8Array, id: string, author: UpdateAuthor, from: DocSubscriber | null): WriteOutcome {
+  private apply(update: Uint8Array, id: string, author: UpdateAuthor): WriteOutcome {
+    if (this.broken) return this.settle({ type: "applied" });
     try {
-      Y.applyUpdate(this.doc, update, from);
+      Y.applyUpdate(this.doc, update, null);
       if (!isSettled(this.doc)) throw new Error("the update left pending structs");
     } catch {
-      // Stored, accepted by the check and the validation copy, yet not applicable here: a Yjs
-      // fault. This copy may be half-applied or hold pending structs: drop it; a reload from the
-      // store leaves out what cannot be integrated.
-      this.hooks.onBroken(this);
-      for (const subscriber of [...this.subscribers]) subscriber.documentLost("the server could not apply an update");
+      // Stored, accepted by the check, yet not applicable here: a Yjs fault. This copy may be
+      // half-applied or hold pending structs: drop it; a reload from the store leaves out what
+      // cannot be integrated.
+      this.breakCopy("the server could not apply an update");
       return this.settle({ type: "failed", reason: "update could not be applied" });
     }
-    this.head = id;
-    this.updatesSinceSnapshot += 1;
-    for (const subscriber of this.subscribers) {
-      if (subscriber !== from) subscriber.sendUpdate(update);
-    }
-    this.hooks.onPersisted(this, author);
-    return this.settle({ type: "applied" });
+    return this.afterStored(update, id, author, null);
+  }
+
+  /** Writes on their way to the store. */
+  get busy(): boolean {
+    return this.inFlight > 0;
   }
 
   /** Resolves once every write accepted so far is stored and applied (or failed). */
@@ -303,26 +546,6 @@ export class DocumentHost {
     for (const subscriber of this.subscribers) subscriber.notify(notice);
   }
 
-  /** Null when the update integrates into the validation copy, else why it does not. */
-  private validate(update: Uint8Array): string | null {
-    if (this.shadow === null) {
-      this.shadow = new Y.Doc({ gc: true });
-      Y.applyUpdate(this.shadow, Y.encodeStateAsUpdate(this.doc));
-    }
-    try {
-      Y.applyUpdate(this.shadow, update);
-      return null;
-    } catch (error) {
-      this.dropShadow();
-      return `Yjs cannot apply this update: ${error instanceof Error ? error.message : "unknown error"}`;
-    }
-  }
-
-  private dropShadow(): void {
-    this.shadow?.destroy();
-    this.shadow = null;
-  }
-
   private contains(update: Uint8Array): boolean {
     return Y.snapshotContainsUpdate(Y.snapshot(this.doc), update);
   }
@@ -333,15 +556,33 @@ export class DocumentHost {
   }
 
   destroy(): void {
-    this.dropShadow();
     this.presence.destroy();
     this.doc.destroy();
   }
 }
 
+/** A store write's result: a conflict is retried by applyServerChange, never answered. */
+type StoreResult = WriteOutcome | { readonly type: "conflict" };
+
+/** Transaction origin of updates another node appended (delivered by the store's follower). */
+export const FOLLOWED = Symbol("followed");
+
+const MAX_CONFLICT_RETRIES = 20;
+const CONFLICT_WAIT_MS = 5_000;
+
+/** The order of a store id: SQLite's are sequence numbers, Redis' `${n}-0`. */
+function seqOf(id: string): number {
+  const dash = id.indexOf("-");
+  return Number(dash < 0 ? id : id.slice(0, dash));
+}
+
 /** An update that adds nothing and deletes nothing: no structs, empty delete set. */
 function isEmptyUpdate(update: Uint8Array): boolean {
   return update.length === 2 && update[0] === 0 && update[1] === 0;
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : "unknown error";
 }
 
 export function authorOf(actor: Actor): UpdateAuthor {

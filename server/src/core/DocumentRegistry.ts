@@ -1,7 +1,6 @@
 import { type ClauseEntry, type ClauseLayout, type DocName, INDEX_CLAUSES, indexDocName } from "@gavel/model";
-import * as Y from "yjs";
 import { GavelError } from "../errors.ts";
-import type { DocLog, Store, UpdateAuthor } from "../store/Store.ts";
+import type { DocLog, Store, StoredUpdate, StoreFollower, UpdateAuthor } from "../store/Store.ts";
 import { DocumentHost, type WriteOutcome } from "./DocumentHost.ts";
 import type { GroupCommit } from "./GroupCommit.ts";
 import { type Replayed, replayUpdates } from "./replayLog.ts";
@@ -13,12 +12,20 @@ export interface RegistryOptions {
   readonly compactEvery: number;
   /** The clause layout of a document's session (its editor); the Tiptap layout when not given. */
   readonly layoutOf?: (name: DocName) => Promise<ClauseLayout>;
+  /**
+   * Follows the store: every loaded document is watched from the head it was loaded at, and
+   * what any node appends to it enters memory through `receive` (the commit's origin tells this
+   * node's own appends). Without it, a document changes only through this node's writes.
+   */
+  readonly follower?: StoreFollower;
 }
 
 export interface RegistryEvents {
   readonly onOutcome: (outcome: WriteOutcome["type"]) => void;
   /** An update of a document was stored and applied (live figures follow clause edits). */
   readonly onPersisted?: (host: DocumentHost, author: UpdateAuthor) => void;
+  /** Another node's update of a loaded document was applied here. */
+  readonly onFollowed?: (host: DocumentHost, entry: StoredUpdate) => void;
   readonly onError: (message: string, error: unknown) => void;
   /** A stored update the write path would refuse today was left out of a load. */
   readonly onSkipped?: (skipped: SkippedRecord) => void;
@@ -149,12 +156,23 @@ export class DocumentRegistry {
           this.events.onPersisted?.(h, author);
         },
         onBroken: (h) => this.evict(h),
+        onFollowed: (h, entry) => {
+          this.maybeCompact(h);
+          if (entry.lockEffect) this.learnLockEffect(h, entry.lockEffect, entry);
+          this.events.onFollowed?.(h, entry);
+        },
       },
       replayed.doc,
       layout,
     );
     host.head = log.head;
+    const { follower } = this.options;
+    if (follower && this.commit.origin) {
+      host.followedBy = this.commit.origin;
+      follower.watch(name.name, log.head);
+    }
     host.updatesSinceSnapshot = log.updates.length;
+    if (log.snapshot && log.updates.length === 0 && replayed.skipped.length === 0) host.useStoredState(log.snapshot);
     // A snapshot without the skipped updates spares the next load from skipping them again.
     if (replayed.skipped.length > 0) {
       host.updatesSinceSnapshot = Math.max(1, host.updatesSinceSnapshot);
@@ -190,15 +208,18 @@ export class DocumentRegistry {
     if (host.updatesSinceSnapshot >= this.options.compactEvery) void this.compact(host);
   }
 
-  /** Snapshots by encoding the document state (never by merging long logs: see DESIGN.md). */
+  /**
+   * Snapshots by encoding the document state (never by merging long logs: see DESIGN.md), once
+   * every update it holds is durable; the write runs off the event loop.
+   */
   private async compact(host: DocumentHost): Promise<void> {
     if (this.compacting.has(host) || host.head === null || host.updatesSinceSnapshot === 0) return;
     this.compacting.add(host);
-    const head = host.head;
-    const covered = host.updatesSinceSnapshot;
     try {
-      await this.store.saveSnapshot(host.name.name, Y.encodeStateAsUpdate(host.doc), head);
-      host.updatesSinceSnapshot -= covered;
+      const snapshot = await host.durableSnapshot();
+      if (snapshot === null) return; // a later update tries again
+      await this.store.saveSnapshot(host.name.name, snapshot.state, snapshot.head);
+      host.updatesSinceSnapshot = Math.max(0, host.updatesSinceSnapshot - snapshot.covered);
     } catch (error) {
       this.events.onError(`snapshot of ${host.name.name} failed`, error);
     } finally {
@@ -209,11 +230,49 @@ export class DocumentRegistry {
   private async unload(host: DocumentHost): Promise<void> {
     this.unloadTimers.delete(host);
     if ((this.holds.get(host) ?? 0) > 0 || this.hosts.get(host.name.name) !== host) return;
+    if (host.busy || (host.updatesSinceSnapshot > 0 && host.head !== null)) {
+      await host.settled();
+      await this.compact(host);
+    }
+    // Acquired again (or dropped) while the snapshot was written: it stays, or is gone already.
+    if ((this.holds.get(host) ?? 0) > 0 || this.hosts.get(host.name.name) !== host) return;
     this.hosts.delete(host.name.name);
     this.holds.delete(host);
-    await this.compact(host);
+    this.stopFollowing(host);
     host.destroy();
     this.releaseIndexOf(host);
+  }
+
+  /**
+   * Another node locked or unlocked a clause (its index record's lock effect): the clause,
+   * when loaded here, turns read-only or writable at once and its subscribers hear of it (LK5).
+   * A write this node accepted before learning of the lock is refused by the store's check.
+   */
+  private learnLockEffect(
+    index: DocumentHost,
+    effect: { type: "lock" | "unlock"; target: string },
+    entry: StoredUpdate,
+  ) {
+    const clause = this.hosts.get(effect.target);
+    if (!clause || this.indexOf.get(clause) !== index || clause.name.kind !== "clause") return;
+    const listed = index.doc.getMap<ClauseEntry>(INDEX_CLAUSES).get(clause.name.clause);
+    if (effect.type === "lock" && listed?.lock) {
+      clause.confirmLock(listed.lock);
+      return;
+    }
+    if (effect.type === "unlock") {
+      const reason = reasonOf(entry.command);
+      clause.confirmUnlock(entry.author.name, new Date(entry.at).toISOString(), reason);
+    }
+  }
+
+  /** What the follower delivers: entries of a loaded document, in store order. */
+  receive(doc: string, entries: readonly StoredUpdate[]): void {
+    this.hosts.get(doc)?.receiveFollowed(entries);
+  }
+
+  private stopFollowing(host: DocumentHost): void {
+    if (host.followedBy !== null) this.options.follower?.unwatch(host.name.name);
   }
 
   private releaseIndexOf(host: DocumentHost): void {
@@ -224,7 +283,10 @@ export class DocumentRegistry {
 
   /** Drops a copy that can no longer be trusted; the next acquire reloads it from the store. */
   private evict(host: DocumentHost): void {
-    if (this.hosts.get(host.name.name) === host) this.hosts.delete(host.name.name);
+    if (this.hosts.get(host.name.name) === host) {
+      this.hosts.delete(host.name.name);
+      this.stopFollowing(host);
+    }
     this.holds.delete(host);
     const timer = this.unloadTimers.get(host);
     if (timer) clearTimeout(timer);
@@ -241,8 +303,22 @@ export class DocumentRegistry {
     const hosts = [...this.hosts.values()];
     this.hosts.clear();
     for (const host of hosts) {
+      await host.settled();
       await this.compact(host);
+      this.stopFollowing(host);
       host.destroy();
     }
+  }
+}
+
+/** The reason of a recorded unlock command (its JSON), or "" when it has none. */
+function reasonOf(command: string | undefined): string {
+  if (command === undefined) return "";
+  try {
+    const parsed: unknown = JSON.parse(command);
+    const reason = typeof parsed === "object" && parsed !== null ? (parsed as { reason?: unknown }).reason : undefined;
+    return typeof reason === "string" ? reason : "";
+  } catch {
+    return "";
   }
 }

@@ -14,7 +14,7 @@ import {
   TEMPLATES,
 } from "@gavel/model";
 import { GavelError } from "../errors.ts";
-import type { SessionRecord, Store, UpdateAuthor } from "../store/Store.ts";
+import { type SessionRecord, type Store, StoreConflictError, type UpdateAuthor } from "../store/Store.ts";
 import type { DocumentRegistry } from "./DocumentRegistry.ts";
 import type { GroupCommit } from "./GroupCommit.ts";
 import { indexRef } from "./refs.ts";
@@ -108,15 +108,24 @@ export class SessionService {
     // seeding again would double every clause. Only the record is missing then.
     const first = template.sections[0];
     if (first && (await this.store.position(`${session}/${first.id}`)) !== null) return;
-    await Promise.all(
-      seedRecords(session, template, author, Date.now(), layout).map((record) => this.commit.submit(record)),
-    );
+    try {
+      await this.commit.submitGroup(seedRecords(session, template, author, Date.now(), layout));
+    } catch (error) {
+      // Another node seeded it at the same moment (its index records came first): one seeding.
+      if (!(error instanceof StoreConflictError)) throw error;
+    }
   }
 
   /** A demo session of `npm start`: created once, from a template, for an editor. */
   async ensureSession(id: string, template: string, editor: EditorKind = "tiptap"): Promise<boolean> {
     if (await this.getSession(id)) return false;
-    await this.createSession(null, { id, title: "", template, editor });
+    try {
+      await this.createSession(null, { id, title: "", template, editor });
+    } catch (error) {
+      // Created by another node starting at the same time.
+      if (error instanceof GavelError && error.code === "SESSION_EXISTS") return false;
+      throw error;
+    }
     return true;
   }
 

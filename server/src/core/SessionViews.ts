@@ -72,7 +72,7 @@ export class SessionViews {
     const clauses: ClauseView[] = [];
     for (const clause of index.clauses) {
       const content = await this.registry.withDocument(clauseRef(id, sectionId, clause.id), (h) =>
-        h.layout.read(h.doc),
+        h.readDurable((doc) => h.layout.read(doc)),
       );
       clauses.push({
         id: clause.id,

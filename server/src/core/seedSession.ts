@@ -42,7 +42,8 @@ export function seedRecords(
     const index = new Y.Doc();
     writeSectionIndex(index, { session, section: section.id, title: section.title }, entries);
     const indexName = indexDocName(session, section.id);
-    records.push({ doc: indexName, update: Y.encodeStateAsUpdate(index), author, at });
+    // Conditional on an index no node has written: two nodes creating the session seed it once.
+    records.push({ doc: indexName, update: Y.encodeStateAsUpdate(index), author, at, expectHead: null });
     index.destroy();
     for (const entry of entries) {
       if (!entry.lock) continue;

@@ -2,6 +2,7 @@ import websocket from "@fastify/websocket";
 import type { Actor, DocName } from "@gavel/model";
 import { CloseCode, encodeMultiplexed } from "@gavel/protocol";
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
+import type { WebSocket } from "ws";
 import type { VerifiedToken } from "../auth/tokens.ts";
 import type { CommandService } from "../core/CommandService.ts";
 import type { DocumentRegistry } from "../core/DocumentRegistry.ts";
@@ -20,6 +21,10 @@ export interface CollabOptions {
   readonly verify: (token: string) => Promise<VerifiedToken>;
   readonly allowedOrigins: readonly string[];
   readonly maxMessageBytes: number;
+  /** A tokenless /collab socket must authenticate a document within this (else 4401). */
+  readonly authDeadlineMs: number;
+  /** Bound on tokenless /collab sockets not yet identified; beyond it the upgrade gets 503. */
+  readonly maxUnauthenticatedSockets: number;
   readonly limits: GuardLimits;
   readonly log: (message: string, error?: unknown) => void;
 }
@@ -29,6 +34,9 @@ interface Admission {
   readonly token: VerifiedToken;
   readonly doc: DocName | null;
 }
+
+/** A /collab upgrade: with a URL token, or tokenless (each document's Auth message proves it). */
+type CollabAdmission = { readonly state: "proven"; readonly token: VerifiedToken } | { readonly state: "tokenless" };
 
 interface UpgradeQuery {
   token?: string;
@@ -42,6 +50,9 @@ interface UpgradeQuery {
 export const collabPlugin: FastifyPluginAsync<CollabOptions> = async (app, options) => {
   const { registry, sessions, commands, metrics, verify, allowedOrigins, limits, log } = options;
   const admissions = new WeakMap<FastifyRequest, Admission>();
+  const collabAdmissions = new WeakMap<FastifyRequest, CollabAdmission>();
+  /** Tokenless /collab sockets that have not yet authenticated a document. */
+  let unidentified = 0;
   await app.register(websocket, {
     options: { maxPayload: options.maxMessageBytes },
     // A frame over the limit (1009), a protocol violation or a reset is the peer's doing: info,
@@ -61,14 +72,18 @@ export const collabPlugin: FastifyPluginAsync<CollabOptions> = async (app, optio
     },
   });
 
-  const admit = async (
-    request: FastifyRequest<{ Querystring: UpgradeQuery }>,
-    docName: string | null,
-  ): Promise<Admission> => {
+  const checkOrigin = (request: FastifyRequest): void => {
     const origin = request.headers.origin;
     if (origin !== undefined && allowedOrigins.length > 0 && !allowedOrigins.includes(origin)) {
       throw new GavelError("ORIGIN_NOT_ALLOWED", `Origin ${origin} is not allowed`);
     }
+  };
+
+  const admit = async (
+    request: FastifyRequest<{ Querystring: UpgradeQuery }>,
+    docName: string | null,
+  ): Promise<Admission> => {
+    checkOrigin(request);
     const raw = request.query.token;
     if (!raw) throw new GavelError("TOKEN_MISSING", "a token query parameter is required");
     const token = await verify(raw);
@@ -84,12 +99,49 @@ export const collabPlugin: FastifyPluginAsync<CollabOptions> = async (app, optio
     throw error;
   };
 
-  const track = (request: FastifyRequest, endpoint: string, actor: Actor, ping: () => void) => {
+  const track = (request: FastifyRequest, endpoint: string, actor: Actor): void => {
     const socket = request.raw.socket;
     const labels = { endpoint, role: actor.role };
     metrics.connections.inc(labels);
     socket.once("close", () => metrics.connections.dec(labels));
-    return ping;
+  };
+
+  /** A /collab upgrade carries a URL token (checked here), or none: then it is only counted. */
+  const admitCollab = async (request: FastifyRequest<{ Querystring: UpgradeQuery }>): Promise<CollabAdmission> => {
+    if (request.query.token) return { state: "proven", token: (await admit(request, null)).token };
+    checkOrigin(request);
+    if (unidentified >= options.maxUnauthenticatedSockets) throw new GavelError("TOO_MANY_UNAUTHENTICATED");
+    return { state: "tokenless" };
+  };
+
+  /**
+   * A tokenless socket counts against MAX_UNAUTHENTICATED_SOCKETS and must authenticate a
+   * document within AUTH_DEADLINE_MS (else 4401). Returns what to call once a token proves it.
+   */
+  const holdUnidentified = (
+    ws: WebSocket,
+    guard: SocketGuard,
+    identified: (token: VerifiedToken) => void,
+  ): ((token: VerifiedToken) => void) => {
+    unidentified += 1;
+    let waiting = true;
+    const stopWaiting = () => {
+      if (!waiting) return;
+      waiting = false;
+      unidentified -= 1;
+      clearTimeout(deadline);
+    };
+    const deadline = setTimeout(() => {
+      stopWaiting();
+      guard.close(CloseCode.unauthorized, "no document authenticated in time");
+    }, options.authDeadlineMs);
+    deadline.unref();
+    ws.once("close", stopWaiting);
+    return (token) => {
+      stopWaiting();
+      guard.expireAt(token.expiresAt);
+      identified(token);
+    };
   };
 
   app.get<{ Params: { "*": string }; Querystring: UpgradeQuery }>(
@@ -111,13 +163,8 @@ export const collabPlugin: FastifyPluginAsync<CollabOptions> = async (app, optio
         return;
       }
       const { actor, expiresAt } = admission.token;
-      const guard = new SocketGuard(
-        ws,
-        limits,
-        metrics,
-        expiresAt,
-        track(request, "plain", actor, () => ws.ping()),
-      );
+      track(request, "plain", actor);
+      const guard = new SocketGuard(ws, limits, metrics, expiresAt, () => ws.ping());
       attachPlainConnection(ws, guard, actor, admission.doc, registry, log);
     },
   );
@@ -128,24 +175,29 @@ export const collabPlugin: FastifyPluginAsync<CollabOptions> = async (app, optio
       websocket: true,
       preValidation: async (request, reply) => {
         try {
-          admissions.set(request, await admit(request, null));
+          collabAdmissions.set(request, await admitCollab(request));
         } catch (error) {
           return refuse(reply, error);
         }
       },
     },
     (ws, request) => {
-      const admission = admissions.get(request);
+      const admission = collabAdmissions.get(request);
       if (!admission) {
         ws.close(1011, "not admitted");
         return;
       }
-      const { actor, expiresAt } = admission.token;
       const ping = () => {
         if (ws.readyState === ws.OPEN) ws.send(encodeMultiplexed.ping());
       };
-      const guard = new SocketGuard(ws, limits, metrics, expiresAt, track(request, "multiplexed", actor, ping));
-      attachMultiplexedConnection(ws, guard, actor, {
+      const proven = admission.state === "proven" ? admission.token : null;
+      // Until a tokenless socket's first document proves who it is, no token bounds its life:
+      // the authentication deadline does.
+      const guard = new SocketGuard(ws, limits, metrics, proven?.expiresAt ?? Number.POSITIVE_INFINITY, ping);
+      let onIdentified: ((token: VerifiedToken) => void) | undefined;
+      if (proven) track(request, "multiplexed", proven.actor);
+      else onIdentified = holdUnidentified(ws, guard, (token) => track(request, "multiplexed", token.actor));
+      attachMultiplexedConnection(ws, guard, proven?.actor ?? null, {
         registry,
         sessions,
         commands,
@@ -153,6 +205,7 @@ export const collabPlugin: FastifyPluginAsync<CollabOptions> = async (app, optio
         log,
         maxDocumentsPerSocket: 2000,
         maxStatelessBytes: 64 * 1024,
+        ...(onIdentified ? { onIdentified } : {}),
       });
     },
   );

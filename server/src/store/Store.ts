@@ -25,6 +25,28 @@ export interface UpdateRecord {
    * record with an `unlock` effect for it.
    */
   readonly lockEffect?: { readonly type: "lock" | "unlock"; readonly target: string };
+  /**
+   * The node that appended it (NODE_ID), kept with the record so that a node following the
+   * store recognises its own appends and does not apply them twice.
+   */
+  readonly origin?: string;
+  /**
+   * Appends the record only if the last record stored for its document is this id (null: the
+   * document has none yet). Section indexes are written this way by every node: a command
+   * decided on a stale index is refused (StoreConflictError) and decided again.
+   */
+  readonly expectHead?: string | null;
+}
+
+/**
+ * A record's `expectHead` was not the document's last stored id: nothing of the batch was
+ * written. Not a failure of the store: the caller reads again and retries.
+ */
+export class StoreConflictError extends Error {
+  override readonly name = "StoreConflictError";
+  constructor(readonly doc: string) {
+    super(`${doc} changed since it was read (another node wrote it)`);
+  }
 }
 
 export interface StoredUpdate extends UpdateRecord {
@@ -67,6 +89,20 @@ export interface SessionRecord {
   readonly sources: readonly { readonly id: string; readonly title: string; readonly url?: string }[];
 }
 
+/** Entries of one document, in store order; every entry once. */
+export type FollowHandler = (doc: string, entries: readonly StoredUpdate[]) => void;
+
+/**
+ * What a node follows of the store: every entry appended to the watched documents, by any node
+ * sharing the store (this one included), in store order per document.
+ */
+export interface StoreFollower {
+  /** Delivers `doc`'s entries after `after` (exclusive; null: from its first entry). */
+  watch(doc: string, after: string | null): void;
+  unwatch(doc: string): void;
+  close(): Promise<void>;
+}
+
 /**
  * Durable storage. One implementation per backend (SQLite, Redis), all passing the same
  * contract suite (test/store.contract.test.ts).
@@ -74,15 +110,17 @@ export interface SessionRecord {
 export interface Store {
   /**
    * Appends the records atomically and in order; resolves with their ids (same order) once
-   * they are durable. A record for a locked document is not appended: its id is null. Callers
-   * batch records that arrive together (group commit).
+   * they are durable. A record for a locked document is not appended: its id is null. A record
+   * whose `expectHead` does not hold rejects the whole batch with StoreConflictError, writing
+   * nothing. Callers batch records that arrive together (group commit).
    */
   append(records: readonly UpdateRecord[]): Promise<(string | null)[]>;
   /** Snapshot plus the updates after it; an unknown document gives an empty log. */
   load(doc: string): Promise<DocLog>;
   /**
-   * Records a compacted state that covers every update of `doc` up to and including `head`.
-   * The full history stays readable through `history`.
+   * Records a compacted state that covers every update of `doc` up to and including `head`,
+   * unless a snapshot covering a later head is stored already (nodes compacting one document
+   * never step back). The full history stays readable through `history`.
    */
   saveSnapshot(doc: string, state: Uint8Array, head: string): Promise<void>;
   /** Every update ever appended for `doc`, in order, with author and time; up to `until` inclusive when given. */
@@ -91,6 +129,11 @@ export interface Store {
   sectionHistory(sectionKey: string, until?: string | null): Promise<StoredUpdate[]>;
   /** Id of the last update appended to the section, null when none. */
   position(sectionKey: string): Promise<string | null>;
+  /**
+   * The positions of several sections read at one instant (one statement, one script): a named
+   * revision across sections. On a Redis Cluster, one instant per hash slot (per section).
+   */
+  positions(sectionKeys: readonly string[]): Promise<Record<string, string | null>>;
   /** Clause documents currently locked (see UpdateRecord.lockEffect), among those starting with `prefix`. */
   lockedDocs(prefix: string): Promise<string[]>;
   /** Saves a named revision; resolves false (and changes nothing) when the label is taken in that session. */
@@ -101,6 +144,11 @@ export interface Store {
   createSession(session: SessionRecord): Promise<boolean>;
   getSession(id: string): Promise<SessionRecord | null>;
   listSessions(): Promise<SessionRecord[]>;
+  /**
+   * Follows the store (see StoreFollower). Optional while only the Redis store has it; a store
+   * without it serves one node.
+   */
+  follow?(deliver: FollowHandler, onError?: (error: unknown) => void): StoreFollower;
   /** Rejects when the backend cannot be reached. */
   ping(): Promise<void>;
   close(): Promise<void>;

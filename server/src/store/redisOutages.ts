@@ -38,15 +38,17 @@ export function reportingOutages<S extends object>(store: S): S {
       wrapped[key] = value;
       continue;
     }
-    const method = value as (...args: unknown[]) => Promise<unknown>;
-    wrapped[key] = async (...args: unknown[]) => {
-      try {
-        return await method(...args);
-      } catch (error) {
-        if (!isOutage(error)) throw error;
-        throw new GavelError("STORE_UNAVAILABLE", `the store cannot be reached: ${(error as Error).message}`);
-      }
+    const method = value as (...args: unknown[]) => unknown;
+    // Asynchronous methods get their outages translated; a synchronous one (follow) is returned as is.
+    wrapped[key] = (...args: unknown[]) => {
+      const result = method(...args);
+      return result instanceof Promise ? result.catch(translate) : result;
     };
   }
   return wrapped as S;
+}
+
+function translate(error: unknown): never {
+  if (!isOutage(error)) throw error;
+  throw new GavelError("STORE_UNAVAILABLE", `the store cannot be reached: ${(error as Error).message}`);
 }

@@ -11,12 +11,13 @@ import type {
   UpdateAuthor,
   UpdateRecord,
 } from "./Store.ts";
+import { SqliteWriter } from "./sqliteWriter.ts";
 
 /**
  * SQLite backend. One file, WAL journal, `synchronous = FULL`: a resolved `append` survives a
- * crash or power loss. better-sqlite3 is synchronous, so every method does its work before
- * returning its (already settled) promise; group commit comes from callers passing many
- * records to one `append`, which is one transaction and one fsync.
+ * crash or power loss. Writes run in a worker thread (sqliteWriter.ts), one transaction and
+ * one fsync per call, while the event loop goes on; reads run here, synchronously. Group
+ * commit comes from callers passing many records to one `append`.
  *
  * Ids are the `updates.seq` values as decimal strings: global, so also increasing per section.
  * The locked clauses live in `locks`; `append` checks and changes them inside its `BEGIN
@@ -152,14 +153,6 @@ export function openSqliteStore(options: { file: string }): SqliteStore {
     throw error;
   }
 
-  const insertUpdate = db.prepare<
-    [string, string, Buffer, string, string, string, string | null, number, string | null]
-  >(
-    `INSERT INTO updates (doc, section, "update", sub, name, role, delegation, at, command) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-  );
-  const selectLocked = db.prepare<[string], { doc: string }>("SELECT doc FROM locks WHERE doc = ?");
-  const insertLock = db.prepare<[string]>("INSERT OR IGNORE INTO locks (doc) VALUES (?)");
-  const deleteLock = db.prepare<[string]>("DELETE FROM locks WHERE doc = ?");
   const selectLocks = db.prepare<[string, string], { doc: string }>(
     "SELECT doc FROM locks WHERE substr(doc, 1, length(?)) = ? ORDER BY doc",
   );
@@ -178,44 +171,12 @@ export function openSqliteStore(options: { file: string }): SqliteStore {
   const selectPosition = db.prepare<[string], { seq: number | null }>(
     "SELECT max(seq) AS seq FROM updates WHERE section = ?",
   );
-  const upsertSnapshot = db.prepare<[string, Buffer, number]>(
-    "INSERT INTO snapshots (doc, state, head) VALUES (?, ?, ?) ON CONFLICT (doc) DO UPDATE SET state = excluded.state, head = excluded.head",
-  );
-  const insertRevision = db.prepare<[string, string, string]>(
-    "INSERT OR IGNORE INTO revisions (session, label, json) VALUES (?, ?, ?)",
-  );
   const selectRevision = db.prepare<[string, string], { json: string }>(
     "SELECT json FROM revisions WHERE session = ? AND label = ?",
   );
   const selectRevisions = db.prepare<[string], { json: string }>("SELECT json FROM revisions WHERE session = ?");
-  const insertSession = db.prepare<[string, string]>("INSERT OR IGNORE INTO sessions (id, record) VALUES (?, ?)");
   const selectSession = db.prepare<[string], { record: string }>("SELECT record FROM sessions WHERE id = ?");
   const selectSessions = db.prepare<[], { record: string }>("SELECT record FROM sessions");
-
-  // In order: a record for a locked document is refused (null); an appended record's lock
-  // effect applies before the next record is looked at.
-  const appendAll = db.transaction(
-    (batch: readonly { readonly r: UpdateRecord; readonly section: string }[]): (string | null)[] =>
-      batch.map(({ r, section }) => {
-        if (selectLocked.get(r.doc) !== undefined) return null;
-        const update = Buffer.from(r.update.buffer, r.update.byteOffset, r.update.byteLength);
-        const { sub, name, role, delegation } = r.author;
-        const { lastInsertRowid } = insertUpdate.run(
-          r.doc,
-          section,
-          update,
-          sub,
-          name,
-          role,
-          delegation,
-          r.at,
-          r.command ?? null,
-        );
-        if (r.lockEffect?.type === "lock") insertLock.run(r.lockEffect.target);
-        else if (r.lockEffect?.type === "unlock") deleteLock.run(r.lockEffect.target);
-        return String(lastInsertRowid);
-      }),
-  );
 
   // One read transaction, so the snapshot and the updates after it are consistent.
   const loadAll = db.transaction((doc: string): DocLog => {
@@ -230,14 +191,35 @@ export function openSqliteStore(options: { file: string }): SqliteStore {
     };
   });
   const selectOne = db.prepare("SELECT 1");
+  // Every write goes to its own thread: the fsync never blocks the event loop, and records
+  // arriving meanwhile form the next group commit. Reads stay here (WAL: never blocked by it).
+  const writer = new SqliteWriter(options.file);
 
   return {
     file: options.file,
     async append(records) {
       // Validate the whole batch before writing any of it.
-      const batch = records.map((r) => ({ r, section: checkRecord(r) }));
-      if (batch.length === 0) return [];
-      return appendAll.immediate(batch);
+      const rows = records.map((r) => {
+        const section = checkRecord(r);
+        const { sub, name, role, delegation } = r.author;
+        const effect = r.lockEffect;
+        return [
+          r.doc,
+          section,
+          r.update,
+          sub,
+          name,
+          role,
+          delegation,
+          r.at,
+          r.command ?? null,
+          effect?.type ?? "",
+          effect?.target ?? "",
+          r.expectHead === undefined ? null : r.expectHead === null ? 0 : parseSeq(r.expectHead),
+        ] as const;
+      });
+      if (rows.length === 0) return [];
+      return writer.write<(string | null)[]>({ op: "append", rows });
     },
     async load(doc) {
       checkDoc(doc);
@@ -245,8 +227,7 @@ export function openSqliteStore(options: { file: string }): SqliteStore {
     },
     async saveSnapshot(doc, state, head) {
       checkDoc(doc);
-      const buf = Buffer.from(state.buffer, state.byteOffset, state.byteLength);
-      upsertSnapshot.run(doc, buf, parseSeq(head));
+      await writer.write<null>({ op: "snapshot", doc, state, head: parseSeq(head) });
     },
     async history(doc, until) {
       checkDoc(doc);
@@ -261,12 +242,29 @@ export function openSqliteStore(options: { file: string }): SqliteStore {
       const seq = selectPosition.get(sectionKey)?.seq ?? null;
       return seq === null ? null : String(seq);
     },
+    async positions(sectionKeys) {
+      for (const key of sectionKeys) checkSectionKey(key);
+      // One read transaction: every section at the same instant.
+      return db.transaction(() => {
+        const out: Record<string, string | null> = {};
+        for (const key of sectionKeys) {
+          const seq = selectPosition.get(key)?.seq ?? null;
+          out[key] = seq === null ? null : String(seq);
+        }
+        return out;
+      })();
+    },
     async lockedDocs(prefix) {
       return selectLocks.all(prefix, prefix).map((row) => row.doc);
     },
     async saveRevision(session, revision) {
       checkSession(session);
-      return insertRevision.run(session, revision.label, JSON.stringify(revision)).changes === 1;
+      return writer.write<boolean>({
+        op: "revision",
+        session,
+        label: revision.label,
+        json: JSON.stringify(revision),
+      });
     },
     async getRevision(session, label) {
       checkSession(session);
@@ -278,7 +276,7 @@ export function openSqliteStore(options: { file: string }): SqliteStore {
       return sortRevisions(selectRevisions.all(session).map((row) => JSON.parse(row.json) as RevisionRecord));
     },
     async createSession(session) {
-      return insertSession.run(session.id, JSON.stringify(session)).changes === 1;
+      return writer.write<boolean>({ op: "session", id: session.id, record: JSON.stringify(session) });
     },
     async getSession(id) {
       const row = selectSession.get(id);
@@ -291,6 +289,7 @@ export function openSqliteStore(options: { file: string }): SqliteStore {
       selectOne.get();
     },
     async close() {
+      await writer.close();
       if (db.open) db.close();
     },
   };

@@ -39,18 +39,27 @@ export class SocketGuard {
       if (this.isOpen) ping();
     }, limits.keepAliveMs);
     this.keepAlive.unref();
-    this.expiry = this.expireAt(expiresAt);
+    this.expiry = this.scheduleExpiry(expiresAt);
     ws.on("pong", () => this.heard());
     ws.on("close", () => this.dispose());
   }
 
-  /** setTimeout waits at most ~24.8 days: a longer-lived token is re-checked then. */
-  private expireAt(expiresAt: number): NodeJS.Timeout {
+  /**
+   * The connection now lives until `expiresAt` (ms since the epoch): used when the identity is
+   * proven after the upgrade, by the first document's Auth message on a tokenless /collab socket.
+   */
+  expireAt(expiresAt: number): void {
+    clearTimeout(this.expiry);
+    this.expiry = this.scheduleExpiry(expiresAt);
+  }
+
+  /** setTimeout waits at most ~24.8 days: a longer-lived token (or none yet) is re-checked then. */
+  private scheduleExpiry(expiresAt: number): NodeJS.Timeout {
     const wait = Math.max(0, expiresAt - Date.now());
     const timer = setTimeout(
       () => {
         if (Date.now() >= expiresAt) this.close(CloseCode.unauthorized, "token expired");
-        else this.expiry = this.expireAt(expiresAt);
+        else this.expiry = this.scheduleExpiry(expiresAt);
       },
       Math.min(wait, 2_000_000_000),
     );

@@ -30,6 +30,13 @@ type Channel =
       readonly intake: UpdateIntake;
     };
 
+/**
+ * Who the socket speaks for: proven at the upgrade by a URL token, or, on a tokenless socket
+ * (the Hocuspocus way), by the first document whose Auth message carries a valid token. Every
+ * later document's token must name the same identity.
+ */
+type Identity = { readonly state: "proven"; readonly actor: Actor } | { readonly state: "awaiting" };
+
 export interface MultiplexedDeps {
   readonly registry: DocumentRegistry;
   readonly commands: CommandService;
@@ -38,6 +45,8 @@ export interface MultiplexedDeps {
   readonly log: (message: string, error?: unknown) => void;
   readonly maxDocumentsPerSocket: number;
   readonly maxStatelessBytes: number;
+  /** Called once, when a tokenless socket's identity is proven by a document's token. */
+  readonly onIdentified?: (token: VerifiedToken) => void;
 }
 
 /** Frames a document may queue while it authenticates; more closes the socket. */
@@ -45,21 +54,44 @@ const MAX_QUEUED = 64;
 
 /**
  * The multiplexed endpoint: Hocuspocus framing (provider 4.x), many documents per socket,
- * authentication per document with the identity proven at the upgrade.
+ * authentication per document. `proven` is the identity proven at the upgrade, or null for a
+ * tokenless socket, which the first valid document token identifies.
  */
 export function attachMultiplexedConnection(
   ws: WebSocket,
   guard: SocketGuard,
-  actor: Actor,
+  proven: Actor | null,
   deps: MultiplexedDeps,
 ): void {
   const channels = new Map<string, Channel>();
   let closed = false;
+  let identity: Identity = proven ? { state: "proven", actor: proven } : { state: "awaiting" };
 
-  const open = (address: string, host: DocumentHost): Extract<Channel, { state: "open" }> => {
+  /** The identity a document token proves: the socket's, or, for the first one, the socket's from now on. */
+  const identify = (claimed: VerifiedToken): Actor => {
+    if (identity.state === "awaiting") {
+      identity = { state: "proven", actor: claimed.actor };
+      deps.onIdentified?.(claimed);
+      return claimed.actor;
+    }
+    const { actor } = identity;
+    if (
+      claimed.actor.sub !== actor.sub ||
+      claimed.actor.session !== actor.session ||
+      claimed.actor.role !== actor.role
+    ) {
+      throw new GavelError("FORBIDDEN", "the document token names another identity than the connection's");
+    }
+    return actor;
+  };
+
+  const open = (address: string, host: DocumentHost, actor: Actor): Extract<Channel, { state: "open" }> => {
     const subscriber: DocSubscriber = {
       actor,
-      sendUpdate: (update) => guard.send(encodeMultiplexed.sync(address, { type: "update", update })),
+      sendUpdate: (_update, frames) =>
+        guard.send(
+          frames.frame(`update:${address}`, (update) => encodeMultiplexed.sync(address, { type: "update", update })),
+        ),
       sendAwareness: (update) => guard.send(encodeMultiplexed.awareness(address, update)),
       documentLost: () => guard.close(CloseCode.internalError, "document reloaded; reconnect"),
       notify: (notice) => guard.send(encodeMultiplexed.stateless(address, encodeNotice(notice))),
@@ -78,14 +110,7 @@ export function attachMultiplexedConnection(
     const queue: DocumentMessage[] = [];
     channels.set(address, { state: "authenticating", queue });
     try {
-      const claimed = await deps.verify(token);
-      if (
-        claimed.actor.sub !== actor.sub ||
-        claimed.actor.session !== actor.session ||
-        claimed.actor.role !== actor.role
-      ) {
-        throw new GavelError("FORBIDDEN", "the document token names another identity than the connection's");
-      }
+      const actor = identify(await deps.verify(token));
       const name = await deps.sessions.resolveDocument(actor, documentName);
       const host = await deps.registry.acquire(name);
       if (closed) {
@@ -94,7 +119,7 @@ export function attachMultiplexedConnection(
       }
       const writable = authorize(actor, { type: "write", doc: name.kind }).allowed;
       guard.send(encodeMultiplexed.authenticated(address, writable ? "read-write" : "readonly"));
-      const channel = open(address, host);
+      const channel = open(address, host, actor);
       channels.set(address, channel);
       // Who is here already, as the plain endpoint tells on open: the stock provider does not ask
       // (QueryAwareness), so without this a newcomer sees nobody until each one's next update.
@@ -128,13 +153,20 @@ export function attachMultiplexedConnection(
       case "auth":
         return; // already authenticated (a provider re-created quickly); nothing to do
       case "syncStep1":
-        guard.send(
-          encodeMultiplexed.sync(address, {
-            type: "syncStep2",
-            update: Y.encodeStateAsUpdate(host.doc, message.stateVector),
-          }),
+        // Sent once every update they hold is durable (DocumentHost.readDurable).
+        host.syncAnswer(message.stateVector).then(
+          (answer) => {
+            if (channels.get(address) !== channel) return;
+            const frame = answer.frame(`step2:${address}`, (update) =>
+              encodeMultiplexed.sync(address, { type: "syncStep2", update }),
+            );
+            guard.send(frame);
+            guard.send(
+              encodeMultiplexed.sync(address, { type: "syncStep1", stateVector: Y.encodeStateVector(host.doc) }),
+            );
+          },
+          () => {}, // the copy was dropped: its subscribers are told to reconnect
         );
-        guard.send(encodeMultiplexed.sync(address, { type: "syncStep1", stateVector: Y.encodeStateVector(host.doc) }));
         return;
       case "syncStep2":
       case "update":
@@ -149,7 +181,7 @@ export function attachMultiplexedConnection(
         return;
       }
       case "stateless":
-        void runCommand(address, host, message.payload);
+        void runCommand(address, host, subscriber.actor, message.payload);
         return;
       case "close":
         channel.intake.close();
@@ -161,7 +193,7 @@ export function attachMultiplexedConnection(
   };
 
   /** A command sent as a stateless message; answered with a commandResult notice. */
-  const runCommand = async (address: string, host: DocumentHost, payload: string): Promise<void> => {
+  const runCommand = async (address: string, host: DocumentHost, actor: Actor, payload: string): Promise<void> => {
     let id: string | null = null;
     try {
       id = requestIdOf(payload);

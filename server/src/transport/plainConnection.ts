@@ -9,6 +9,9 @@ import { GavelError } from "../errors.ts";
 import { toBytes } from "./bytes.ts";
 import type { SocketGuard } from "./SocketGuard.ts";
 
+const updateFrame = (update: Uint8Array) => encodePlain.sync({ type: "update", update });
+const step2Frame = (update: Uint8Array) => encodePlain.sync({ type: "syncStep2", update });
+
 /** Frames that may wait while the document loads; more closes the connection. */
 const MAX_EARLY = 64;
 
@@ -32,7 +35,7 @@ export function attachPlainConnection(
 
   const subscriber: DocSubscriber = {
     actor,
-    sendUpdate: (update) => guard.send(encodePlain.sync({ type: "update", update })),
+    sendUpdate: (_update, frames) => guard.send(frames.frame("plain", updateFrame)),
     sendAwareness: (update) => guard.send(encodePlain.awareness(update)),
     documentLost: () => guard.close(CloseCode.internalError, "document reloaded; reconnect"),
     // y-websocket has no notice channel: a lock is told as y-protocols permission-denied.
@@ -45,7 +48,11 @@ export function attachPlainConnection(
   const handle = (h: DocumentHost, updates: UpdateIntake, message: PlainInbound): void => {
     switch (message.type) {
       case "syncStep1":
-        guard.send(encodePlain.sync({ type: "syncStep2", update: Y.encodeStateAsUpdate(h.doc, message.stateVector) }));
+        // Sent once every update it holds is durable (DocumentHost.readDurable).
+        h.syncAnswer(message.stateVector).then(
+          (answer) => guard.send(answer.frame("plain", step2Frame)),
+          () => {}, // the copy was dropped: its subscribers are told to reconnect
+        );
         return;
       case "syncStep2":
       case "update":
