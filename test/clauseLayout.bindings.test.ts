@@ -58,7 +58,7 @@ const edit: fc.Arbitrary<Edit> = fc.oneof(
 const start: ParagraphRuns[] = [[{ text: "The Conference resolves to act now" }], [{ text: "Second line" }]];
 
 describe("ClauseLayout contract: the Lexical binding (@lexical/yjs)", () => {
-  it(`content written by the layout is what the editor shows (seed ${SEED})`, () => {
+  it(`CL3: content written by the layout is what the editor shows (seed ${SEED})`, () => {
     fc.assert(
       fc.property(clauseContent, (paragraphs) => {
         const written = new Y.Doc();
@@ -73,7 +73,7 @@ describe("ClauseLayout contract: the Lexical binding (@lexical/yjs)", () => {
     );
   });
 
-  it(`random edits through the binding are read as the editor shows them (seed ${SEED})`, () => {
+  it(`CL3: random edits through the binding are read as the editor shows them (seed ${SEED})`, () => {
     fc.assert(
       fc.property(fc.array(edit, { minLength: 1, maxLength: 25 }), (edits) => {
         const written = new Y.Doc();
@@ -176,7 +176,7 @@ function applyLexical(change: Edit): void {
 describe("ClauseLayout contract: the Tiptap binding (y-prosemirror)", () => {
   const schema: Schema = getSchema(baseExtensions);
 
-  it(`content written by the layout is what the editor shows (seed ${SEED})`, () => {
+  it(`CL3: content written by the layout is what the editor shows (seed ${SEED})`, () => {
     fc.assert(
       fc.property(clauseContent, (paragraphs) => {
         const doc = new Y.Doc();
@@ -188,7 +188,7 @@ describe("ClauseLayout contract: the Tiptap binding (y-prosemirror)", () => {
     );
   });
 
-  it(`random edits through the binding are read as the editor shows them (seed ${SEED})`, () => {
+  it(`CL3: random edits through the binding are read as the editor shows them (seed ${SEED})`, () => {
     fc.assert(
       fc.property(fc.array(edit, { minLength: 1, maxLength: 25 }), (edits) => {
         const doc = new Y.Doc();

@@ -41,7 +41,7 @@ function permissionDenied(frame: Uint8Array): string | null {
 }
 
 describe("Lexical sessions", () => {
-  it("POST /api/sessions takes editor tiptap | lexical (default tiptap), refuses any other, and GET says which", async () => {
+  it("CL1: POST /api/sessions takes editor tiptap | lexical (default tiptap), refuses any other, and GET says which", async () => {
     const t = await startTestServer();
     const create = async (id: string, editor?: string) =>
       api<{ editor?: string; error?: { code: string } }>(
@@ -66,7 +66,7 @@ describe("Lexical sessions", () => {
     ).toBe("tiptap");
   });
 
-  it("CS7: a template seeded into a Lexical session reads, counts and exports exactly as in a Tiptap session; the DOCX is identical in text", async () => {
+  it("CL4 CS7: a template seeded into a Lexical session reads, counts and exports exactly as in a Tiptap session; the DOCX is identical in text", async () => {
     const tiptap = await startTestServer();
     const lexical = await startTestServer({ editor: "lexical" });
     const tiptapToken = await tiptap.token("secretariat");
@@ -107,7 +107,7 @@ describe("Lexical sessions", () => {
     expect(markdownClauseTexts(md.toString())).toEqual(texts);
   });
 
-  it("CS6: a delegate's typing and new bracket in a Lexical clause update the section API and the live figures", async () => {
+  it("CL4 CS6: a delegate's typing and new bracket in a Lexical clause update the section API and the live figures", async () => {
     const t = await startTestServer({ editor: "lexical" });
     const token = await t.token("delegate", { delegation: "AFR" });
     const clause = attachDocument(multiplexedSocket(t.wsUrl, token), "demo/glossary/c2", token);
@@ -134,7 +134,7 @@ describe("Lexical sessions", () => {
     expect(consensus.body.sections.find((s) => s.id === "glossary")?.figures.byDelegation.AFR).toBe(1);
   });
 
-  it("LK4 RO1: a delegate's write to a locked Lexical clause and an observer's write are refused with the Tiptap codes and stored nowhere", async () => {
+  it("CL4 LK4 RO1: a delegate's write to a locked Lexical clause and an observer's write are refused with the Tiptap codes and stored nowhere", async () => {
     const t = await startTestServer({ editor: "lexical" });
     const chair = await t.token("chair");
     const lock = await api(t.httpUrl, chair, "POST", "/api/sessions/demo/sections/glossary/clauses/c2/lock", {
@@ -177,7 +177,7 @@ describe("Lexical sessions", () => {
     expect((await t.store.history("demo/glossary/c2")).length).toBe(storedBefore.c2);
   });
 
-  it("BO5 BO2 BO3: in a Lexical clause a delegate may co-sponsor another delegation's bracket but not withdraw it (BRACKET_OWNED, stored nowhere)", async () => {
+  it("CL4 BO5 BO2 BO3: in a Lexical clause a delegate may co-sponsor another delegation's bracket but not withdraw it (BRACKET_OWNED, stored nowhere)", async () => {
     const t = await startTestServer({ editor: "lexical" });
     const token = await t.token("delegate", { delegation: "AFR" });
     const afr = attachDocument(multiplexedSocket(t.wsUrl, token), "demo/glossary/c3", token);
@@ -207,7 +207,7 @@ describe("Lexical sessions", () => {
     );
   });
 
-  it("the redline of a Lexical section shows a delegate's insertion with its author", async () => {
+  it("CL4: the redline of a Lexical section shows a delegate's insertion with its author", async () => {
     const t = await startTestServer({ editor: "lexical" });
     const chair = await t.token("chair");
     expect((await api(t.httpUrl, chair, "POST", "/api/sessions/demo/snapshots", { label: "Rev.1" })).status).toBe(201);

@@ -31,7 +31,7 @@ function sources(dir: string): string[] {
 }
 
 describe("the clause layout boundary", () => {
-  it("no file of server/src touches a clause's Yjs types except through the layout", () => {
+  it("CL4: no file of server/src touches a clause's Yjs types except through the layout", () => {
     const offences: string[] = [];
     for (const file of sources(ROOT)) {
       readFileSync(file, "utf8")

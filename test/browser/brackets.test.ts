@@ -8,6 +8,7 @@ import {
   clauseOf,
   clauseReady,
   cursorIn,
+  EDITORS,
   editorOf,
   selectText,
   serverClause,
@@ -63,106 +64,110 @@ describe("brackets as negotiators use them", () => {
     expect(apt.errors).toEqual([]);
   });
 
-  it("co-sponsor, alternative typed in place ([a][b] on screen and in the API), withdraw: the bracket goes when its last proposer leaves", async () => {
-    const t = await startTestServer();
-    const browser = await launchBrowser();
-    const chair = await t.token("chair");
-    const afr = await openRoom(browser, t.httpUrl, await t.token("delegate", { delegation: "AFR" }), {
-      section: "glossary",
-    });
-    const cept = await openRoom(browser, t.httpUrl, await t.token("delegate", { delegation: "CEPT" }), {
-      section: "glossary",
-    });
-    await Promise.all([clauseReady(afr.page, "c4"), clauseReady(cept.page, "c4")]);
+  describe.each(EDITORS)("bracket, alternative, withdraw (%s)", (editor) => {
+    it("co-sponsor, alternative typed in place ([a][b] on screen and in the API), withdraw: the bracket goes when its last proposer leaves", async () => {
+      const t = await startTestServer({ editor });
+      const browser = await launchBrowser();
+      const chair = await t.token("chair");
+      const afr = await openRoom(browser, t.httpUrl, await t.token("delegate", { delegation: "AFR" }), {
+        section: "glossary",
+      });
+      const cept = await openRoom(browser, t.httpUrl, await t.token("delegate", { delegation: "CEPT" }), {
+        section: "glossary",
+      });
+      await Promise.all([clauseReady(afr.page, "c4"), clauseReady(cept.page, "c4")]);
 
-    await selectText(afr.page, "c4", "partnerships");
-    await actionButton(afr.page, "bracket").click();
-    await clauseOf(cept.page, "c4").locator(".proposers", { hasText: "AFR" }).waitFor();
+      await selectText(afr.page, "c4", "partnerships");
+      await actionButton(afr.page, "bracket").click();
+      await clauseOf(cept.page, "c4").locator(".proposers", { hasText: "AFR" }).waitFor();
 
-    // CEPT co-sponsors AFR's bracket.
-    await cursorIn(cept.page, "c4", "partnerships");
-    await actionButton(cept.page, "cosponsor").click();
-    await clauseOf(afr.page, "c4").locator(".proposers", { hasText: "AFR, CEPT" }).waitFor();
+      // CEPT co-sponsors AFR's bracket.
+      await cursorIn(cept.page, "c4", "partnerships");
+      await actionButton(cept.page, "cosponsor").click();
+      await clauseOf(afr.page, "c4").locator(".proposers", { hasText: "AFR, CEPT" }).waitFor();
 
-    // AFR adds an alternative and types it in place.
-    await cursorIn(afr.page, "c4", "partnerships");
-    await actionButton(afr.page, "alternative").click();
-    await afr.page.keyboard.type("alliances", { delay: 30 });
-    await waitUntilAsync(
-      async () => (await serverText(t.httpUrl, chair, "glossary", "c4")).includes("[partnerships][alliances]"),
-      "the alternative is stored",
-    );
-    for (const page of [afr.page, cept.page]) {
+      // AFR adds an alternative and types it in place.
+      await cursorIn(afr.page, "c4", "partnerships");
+      await actionButton(afr.page, "alternative").click();
+      await afr.page.keyboard.type("alliances", { delay: 30 });
       await waitUntilAsync(
-        async () => (await shownText(page, "c4")).includes("[partnerships][alliances]"),
-        "shown [a][b]",
+        async () => (await serverText(t.httpUrl, chair, "glossary", "c4")).includes("[partnerships][alliances]"),
+        "the alternative is stored",
       );
-    }
-    const withAlternative = await serverClause(t.httpUrl, chair, "glossary", "c4");
-    expect(withAlternative.figures.alternatives).toBe(1);
-    expect(withAlternative.brackets.map((b) => b.text)).toEqual(["partnerships", "alliances"]);
+      for (const page of [afr.page, cept.page]) {
+        await waitUntilAsync(
+          async () => (await shownText(page, "c4")).includes("[partnerships][alliances]"),
+          "shown [a][b]",
+        );
+      }
+      const withAlternative = await serverClause(t.httpUrl, chair, "glossary", "c4");
+      expect(withAlternative.figures.alternatives).toBe(1);
+      expect(withAlternative.brackets.map((b) => b.text)).toEqual(["partnerships", "alliances"]);
 
-    // CEPT withdraws from the co-sponsored bracket: AFR keeps it. Then AFR withdraws it, the last
-    // proposer: an alternative goes with its text, and the other option stays in its bracket.
-    await cursorIn(cept.page, "c4", "partnerships");
-    await actionButton(cept.page, "withdraw").click();
-    await waitUntilAsync(
-      async () => (await serverClause(t.httpUrl, chair, "glossary", "c4")).brackets[0]?.by.join() === "AFR",
-      "CEPT is off the bracket",
-    );
-    // AFR acts on what its screen shows: it waits to see CEPT's withdrawal, as a person would.
-    await clauseOf(afr.page, "c4").locator(".proposers", { hasText: /^AFR$/ }).first().waitFor();
-    await cursorIn(afr.page, "c4", "partnerships");
-    await actionButton(afr.page, "withdraw").click();
-    await waitUntilAsync(
-      async () => !(await serverText(t.httpUrl, chair, "glossary", "c4")).includes("partnerships"),
-      "the alternative is withdrawn",
-    );
-    expect(await serverText(t.httpUrl, chair, "glossary", "c4")).toContain("such as [alliances], resource");
-    // Withdrawing the remaining bracket leaves its text, no longer disputed.
-    await cursorIn(afr.page, "c4", "alliances");
-    await actionButton(afr.page, "withdraw").click();
-    await waitUntilAsync(
-      async () => (await serverText(t.httpUrl, chair, "glossary", "c4")).includes("such as alliances, resource"),
-      "the last bracket is withdrawn, its text stays",
-    );
-    expect(afr.errors).toEqual([]);
-    expect(cept.errors).toEqual([]);
+      // CEPT withdraws from the co-sponsored bracket: AFR keeps it. Then AFR withdraws it, the last
+      // proposer: an alternative goes with its text, and the other option stays in its bracket.
+      await cursorIn(cept.page, "c4", "partnerships");
+      await actionButton(cept.page, "withdraw").click();
+      await waitUntilAsync(
+        async () => (await serverClause(t.httpUrl, chair, "glossary", "c4")).brackets[0]?.by.join() === "AFR",
+        "CEPT is off the bracket",
+      );
+      // AFR acts on what its screen shows: it waits to see CEPT's withdrawal, as a person would.
+      await clauseOf(afr.page, "c4").locator(".proposers", { hasText: /^AFR$/ }).first().waitFor();
+      await cursorIn(afr.page, "c4", "partnerships");
+      await actionButton(afr.page, "withdraw").click();
+      await waitUntilAsync(
+        async () => !(await serverText(t.httpUrl, chair, "glossary", "c4")).includes("partnerships"),
+        "the alternative is withdrawn",
+      );
+      expect(await serverText(t.httpUrl, chair, "glossary", "c4")).toContain("such as [alliances], resource");
+      // Withdrawing the remaining bracket leaves its text, no longer disputed.
+      await cursorIn(afr.page, "c4", "alliances");
+      await actionButton(afr.page, "withdraw").click();
+      await waitUntilAsync(
+        async () => (await serverText(t.httpUrl, chair, "glossary", "c4")).includes("such as alliances, resource"),
+        "the last bracket is withdrawn, its text stays",
+      );
+      expect(afr.errors).toEqual([]);
+      expect(cept.errors).toEqual([]);
+    });
   });
 
-  it("a delegate cannot withdraw, narrow or retype another delegation's bracket: the screen refuses it and says why, and the server keeps it", async () => {
-    const t = await startTestServer();
-    const browser = await launchBrowser();
-    const chair = await t.token("chair");
-    const afr = await openRoom(browser, t.httpUrl, await t.token("delegate", { delegation: "AFR" }), {
-      section: "glossary",
-    });
-    const cept = await openRoom(browser, t.httpUrl, await t.token("delegate", { delegation: "CEPT" }), {
-      section: "glossary",
-    });
-    await Promise.all([clauseReady(afr.page, "c4"), clauseReady(cept.page, "c4")]);
-    await selectText(afr.page, "c4", "resource mobilization");
-    await actionButton(afr.page, "bracket").click();
-    await clauseOf(cept.page, "c4").locator(".proposers", { hasText: "AFR" }).waitFor();
-    const before = await serverText(t.httpUrl, chair, "glossary", "c4");
+  describe.each(EDITORS)("foreign brackets (%s)", (editor) => {
+    it("a delegate cannot withdraw, narrow or retype another delegation's bracket: the screen refuses it and says why, and the server keeps it", async () => {
+      const t = await startTestServer({ editor });
+      const browser = await launchBrowser();
+      const chair = await t.token("chair");
+      const afr = await openRoom(browser, t.httpUrl, await t.token("delegate", { delegation: "AFR" }), {
+        section: "glossary",
+      });
+      const cept = await openRoom(browser, t.httpUrl, await t.token("delegate", { delegation: "CEPT" }), {
+        section: "glossary",
+      });
+      await Promise.all([clauseReady(afr.page, "c4"), clauseReady(cept.page, "c4")]);
+      await selectText(afr.page, "c4", "resource mobilization");
+      await actionButton(afr.page, "bracket").click();
+      await clauseOf(cept.page, "c4").locator(".proposers", { hasText: "AFR" }).waitFor();
+      const before = await serverText(t.httpUrl, chair, "glossary", "c4");
 
-    await cursorIn(cept.page, "c4", "resource mobilization");
-    expect(await actionButton(cept.page, "withdraw").getAttribute("aria-disabled")).toBe("true");
-    await actionButton(cept.page, "withdraw").click({ force: true });
-    await cept.page.locator(".group-bracket .group-status", { hasText: "Only its proposers" }).waitFor();
-    // Typing inside it, or deleting part of it, is refused on the screen with a notice.
-    await cept.page.keyboard.type("xyz");
-    await cept.page.keyboard.press("Backspace");
-    await cept.page.locator("#latest-notice", { hasText: "held by AFR" }).waitFor();
-    await cept.page.waitForTimeout(300);
-    expect(await shownText(cept.page, "c4")).toBe(before);
-    // Bracketing words inside it would narrow it: refused, and said next to the button.
-    await selectText(cept.page, "c4", "mobilization");
-    await actionButton(cept.page, "bracket").click();
-    await cept.page.locator('.group-bracket .group-status[data-ok="false"]', { hasText: "Not sent" }).waitFor();
-    expect(await shownText(cept.page, "c4")).toBe(before);
-    expect(await serverText(t.httpUrl, chair, "glossary", "c4")).toBe(before);
-    expect(cept.errors).toEqual([]);
+      await cursorIn(cept.page, "c4", "resource mobilization");
+      expect(await actionButton(cept.page, "withdraw").getAttribute("aria-disabled")).toBe("true");
+      await actionButton(cept.page, "withdraw").click({ force: true });
+      await cept.page.locator(".group-bracket .group-status", { hasText: "Only its proposers" }).waitFor();
+      // Typing inside it, or deleting part of it, is refused on the screen with a notice.
+      await cept.page.keyboard.type("xyz");
+      await cept.page.keyboard.press("Backspace");
+      await cept.page.locator("#latest-notice", { hasText: "held by AFR" }).waitFor();
+      await cept.page.waitForTimeout(300);
+      expect(await shownText(cept.page, "c4")).toBe(before);
+      // Bracketing words inside it would narrow it: refused, and said next to the button.
+      await selectText(cept.page, "c4", "mobilization");
+      await actionButton(cept.page, "bracket").click();
+      await cept.page.locator('.group-bracket .group-status[data-ok="false"]', { hasText: "Not sent" }).waitFor();
+      expect(await shownText(cept.page, "c4")).toBe(before);
+      expect(await serverText(t.httpUrl, chair, "glossary", "c4")).toBe(before);
+      expect(cept.errors).toEqual([]);
+    });
   });
 
   it("proposing a clause is a button (and Alt+Shift+N), not Enter; while its text is typed it stays bracketed for the delegation (CM2)", async () => {

@@ -7,9 +7,11 @@ import {
   clauseOf,
   clauseReady,
   clickAtEnd,
+  EDITORS,
   editorOf,
   serverClause,
   serverText,
+  shotOf,
   shownText,
 } from "./roomPage.ts";
 
@@ -56,55 +58,57 @@ describe("the chair's console", () => {
     expect(afr.errors).toEqual([]);
   });
 
-  it("the chair locks the clause a delegate is typing in: read-only at once with the reason shown; typing changes nothing; unlocking with a reason makes it writable again", async () => {
-    const t = await startTestServer();
-    const browser = await launchBrowser();
-    const chairToken = await t.token("chair", { name: "Chair" });
-    const chair = await openRoom(browser, t.httpUrl, chairToken, { section: "implementation" });
-    const delegate = await openRoom(browser, t.httpUrl, await t.token("delegate"), { section: "implementation" });
-    await Promise.all([clauseReady(chair.page, "c2"), clauseReady(delegate.page, "c2")]);
-    await clickAtEnd(delegate.page, "c2");
-    const typing = delegate.page.keyboard.type(" and more and more text typed while the chair gavels", { delay: 25 });
-    await clauseOf(chair.page, "c2").locator("button.number").click();
-    await chair.page.locator('.toolbar [data-field="reason"]').fill("agreed in the room");
-    await actionButton(chair.page, "lock").click();
-    await typing;
+  describe.each(EDITORS)("lock while typing (%s)", (editor) => {
+    it("the chair locks the clause a delegate is typing in: read-only at once with the reason shown; typing changes nothing; unlocking with a reason makes it writable again", async () => {
+      const t = await startTestServer({ editor });
+      const browser = await launchBrowser();
+      const chairToken = await t.token("chair", { name: "Chair" });
+      const chair = await openRoom(browser, t.httpUrl, chairToken, { section: "implementation" });
+      const delegate = await openRoom(browser, t.httpUrl, await t.token("delegate"), { section: "implementation" });
+      await Promise.all([clauseReady(chair.page, "c2"), clauseReady(delegate.page, "c2")]);
+      await clickAtEnd(delegate.page, "c2");
+      const typing = delegate.page.keyboard.type(" and more and more text typed while the chair gavels", { delay: 25 });
+      await clauseOf(chair.page, "c2").locator("button.number").click();
+      await chair.page.locator('.toolbar [data-field="reason"]').fill("agreed in the room");
+      await actionButton(chair.page, "lock").click();
+      await typing;
 
-    await clauseOf(delegate.page, "c2").locator('[role="textbox"][contenteditable="false"]').waitFor();
-    await clauseOf(delegate.page, "c2").locator(".lock-mark", { hasText: "agreed in the room" }).waitFor();
-    await waitUntilAsync(async () => {
-      const server = await serverText(t.httpUrl, chairToken, "implementation", "c2");
-      return (await shownText(delegate.page, "c2")) === server && (await shownText(chair.page, "c2")) === server;
-    }, "every page shows the server's text");
-    const locked = await serverText(t.httpUrl, chairToken, "implementation", "c2");
-    await editorOf(delegate.page, "c2").click({ force: true });
-    await delegate.page.keyboard.type("ignored");
-    await delegate.page.waitForTimeout(300);
-    expect(await shownText(delegate.page, "c2")).toBe(locked);
-    expect(await serverText(t.httpUrl, chairToken, "implementation", "c2")).toBe(locked);
-    await screenshot(chair.page, "chair-section");
+      await clauseOf(delegate.page, "c2").locator('[role="textbox"][contenteditable="false"]').waitFor();
+      await clauseOf(delegate.page, "c2").locator(".lock-mark", { hasText: "agreed in the room" }).waitFor();
+      await waitUntilAsync(async () => {
+        const server = await serverText(t.httpUrl, chairToken, "implementation", "c2");
+        return (await shownText(delegate.page, "c2")) === server && (await shownText(chair.page, "c2")) === server;
+      }, "every page shows the server's text");
+      const locked = await serverText(t.httpUrl, chairToken, "implementation", "c2");
+      await editorOf(delegate.page, "c2").click({ force: true });
+      await delegate.page.keyboard.type("ignored");
+      await delegate.page.waitForTimeout(300);
+      expect(await shownText(delegate.page, "c2")).toBe(locked);
+      expect(await serverText(t.httpUrl, chairToken, "implementation", "c2")).toBe(locked);
+      await screenshot(chair.page, shotOf("chair-section", editor));
 
-    // Unlock needs a reason; the delegate writes again without reloading.
-    await chair.page.locator('.toolbar [data-field="reason"]').fill("");
-    await actionButton(chair.page, "unlock").click({ force: true });
-    await chair.page.locator(".group-chair .group-status", { hasText: "Give a reason" }).waitFor();
-    await chair.page.locator('.toolbar [data-field="reason"]').fill("a delegation asked to reopen it");
-    await actionButton(chair.page, "unlock").click();
-    await clauseOf(delegate.page, "c2").locator('[role="textbox"][contenteditable="true"]').waitFor();
-    await clickAtEnd(delegate.page, "c2");
-    await delegate.page.keyboard.type(" reopened");
-    await waitUntilAsync(
-      async () => (await serverText(t.httpUrl, chairToken, "implementation", "c2")) === `${locked} reopened`,
-      "the delegate's edit after the unlock is stored",
-    );
-    // The history in the room tells why it was locked and unlocked.
-    await clauseOf(chair.page, "c2").locator(".clause-history summary").click();
-    await clauseOf(chair.page, "c2").locator(".clause-history li", { hasText: "agreed in the room" }).waitFor();
-    await clauseOf(chair.page, "c2")
-      .locator(".clause-history li", { hasText: "a delegation asked to reopen it" })
-      .waitFor();
-    expect(delegate.errors).toEqual([]);
-    expect(chair.errors).toEqual([]);
+      // Unlock needs a reason; the delegate writes again without reloading.
+      await chair.page.locator('.toolbar [data-field="reason"]').fill("");
+      await actionButton(chair.page, "unlock").click({ force: true });
+      await chair.page.locator(".group-chair .group-status", { hasText: "Give a reason" }).waitFor();
+      await chair.page.locator('.toolbar [data-field="reason"]').fill("a delegation asked to reopen it");
+      await actionButton(chair.page, "unlock").click();
+      await clauseOf(delegate.page, "c2").locator('[role="textbox"][contenteditable="true"]').waitFor();
+      await clickAtEnd(delegate.page, "c2");
+      await delegate.page.keyboard.type(" reopened");
+      await waitUntilAsync(
+        async () => (await serverText(t.httpUrl, chairToken, "implementation", "c2")) === `${locked} reopened`,
+        "the delegate's edit after the unlock is stored",
+      );
+      // The history in the room tells why it was locked and unlocked.
+      await clauseOf(chair.page, "c2").locator(".clause-history summary").click();
+      await clauseOf(chair.page, "c2").locator(".clause-history li", { hasText: "agreed in the room" }).waitFor();
+      await clauseOf(chair.page, "c2")
+        .locator(".clause-history li", { hasText: "a delegation asked to reopen it" })
+        .waitFor();
+      expect(delegate.errors).toEqual([]);
+      expect(chair.errors).toEqual([]);
+    });
   });
 
   it("take up: the clause under discussion is marked for everyone, and the projector follows it across sections in large type", async () => {

@@ -138,3 +138,10 @@ export async function axeViolations(page: Page): Promise<AxeViolation[]> {
 export async function horizontalOverflow(page: Page): Promise<number> {
   return page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
 }
+
+/** The room's editors: the scenarios that prove the room run in both (describe.each, never copied). */
+export const EDITORS = ["tiptap", "lexical"] as const;
+
+/** A screenshot's name for an editor: the Tiptap room keeps its names, the Lexical room's end in -lexical. */
+export const shotOf = (name: string, editor: (typeof EDITORS)[number]): string =>
+  editor === "tiptap" ? name : `${name}-lexical`;

@@ -7,8 +7,10 @@ import {
   clauseReady,
   clickAtEnd,
   cursorIn,
+  EDITORS,
   selectText,
   serverText,
+  shotOf,
   shownText,
 } from "./roomPage.ts";
 
@@ -75,57 +77,59 @@ describe("typing in the drafting room while others work", () => {
     for (const r of [ana, ben, chair]) expect(r.errors).toEqual([]);
   });
 
-  it("two delegates type into the same clause at once; both pages and the server end with both contributions, and each sees the other's caret with a name in a visible colour", async () => {
-    const t = await startTestServer();
-    const browser = await launchBrowser();
-    const ana = await openRoom(browser, t.httpUrl, await t.token("delegate", { name: "Ana", delegation: "AFR" }), {
-      section: "glossary",
-    });
-    const ben = await openRoom(browser, t.httpUrl, await t.token("delegate", { name: "Ben", delegation: "CEPT" }), {
-      section: "glossary",
-    });
-    await Promise.all([clauseReady(ana.page, "c2"), clauseReady(ben.page, "c2")]);
-    await clickAtEnd(ana.page, "c2");
-    await clickAtEnd(ben.page, "c2");
-    await Promise.all([
-      ana.page.keyboard.type(" alpha-from-AFR", { delay: 25 }),
-      ben.page.keyboard.type(" beta-from-CEPT", { delay: 25 }),
-    ]);
-    const chair = await t.token("chair");
-    await waitUntilAsync(async () => {
-      const [a, b, s] = [
-        await shownText(ana.page, "c2"),
-        await shownText(ben.page, "c2"),
-        await serverText(t.httpUrl, chair, "glossary", "c2"),
-      ];
-      return a === b && b === s && s.includes("alpha-from-AFR") && s.includes("beta-from-CEPT");
-    }, "both pages and the server agree");
+  describe.each(EDITORS)("concurrent typing (%s)", (editor) => {
+    it("two delegates type into the same clause at once; both pages and the server end with both contributions, and each sees the other's caret with a name in a visible colour", async () => {
+      const t = await startTestServer({ editor });
+      const browser = await launchBrowser();
+      const ana = await openRoom(browser, t.httpUrl, await t.token("delegate", { name: "Ana", delegation: "AFR" }), {
+        section: "glossary",
+      });
+      const ben = await openRoom(browser, t.httpUrl, await t.token("delegate", { name: "Ben", delegation: "CEPT" }), {
+        section: "glossary",
+      });
+      await Promise.all([clauseReady(ana.page, "c2"), clauseReady(ben.page, "c2")]);
+      await clickAtEnd(ana.page, "c2");
+      await clickAtEnd(ben.page, "c2");
+      await Promise.all([
+        ana.page.keyboard.type(" alpha-from-AFR", { delay: 25 }),
+        ben.page.keyboard.type(" beta-from-CEPT", { delay: 25 }),
+      ]);
+      const chair = await t.token("chair");
+      await waitUntilAsync(async () => {
+        const [a, b, s] = [
+          await shownText(ana.page, "c2"),
+          await shownText(ben.page, "c2"),
+          await serverText(t.httpUrl, chair, "glossary", "c2"),
+        ];
+        return a === b && b === s && s.includes("alpha-from-AFR") && s.includes("beta-from-CEPT");
+      }, "both pages and the server agree");
 
-    const caret = ben.page.locator('article[data-clause="c2"] .collaboration-carets__caret', { hasText: "Ana" });
-    await caret.waitFor();
-    const colours = await caret.evaluate((element) => {
-      const label = element.querySelector(".collaboration-carets__label");
-      return {
-        border: getComputedStyle(element).borderLeftColor,
-        label: label ? getComputedStyle(label).backgroundColor : "",
-        text: label?.textContent ?? "",
-      };
+      const caret = ben.page.locator('article[data-clause="c2"] .collaboration-carets__caret', { hasText: "Ana" });
+      await caret.waitFor();
+      const colours = await caret.evaluate((element) => {
+        const label = element.querySelector(".collaboration-carets__label");
+        return {
+          border: getComputedStyle(element).borderLeftColor,
+          label: label ? getComputedStyle(label).backgroundColor : "",
+          text: label?.textContent ?? "",
+        };
+      });
+      expect(colours.text).toBe("Ana");
+      for (const colour of [colours.border, colours.label]) {
+        expect(colour).toMatch(/^rgb\(/); // rgba(0, 0, 0, 0) is what a rejected colour becomes
+      }
+      // In Ben's page, Ana's caret and presence share her colour, and it is not Ben's own.
+      const dots = await ben.page
+        .locator("#presence .dot")
+        .evaluateAll((all) => all.map((dot) => getComputedStyle(dot).backgroundColor));
+      expect(dots).toHaveLength(2);
+      expect(dots[1]).toBe(colours.border);
+      expect(dots[0]).not.toBe(dots[1]);
+      await ana.page.locator('#save-state[data-saved="true"]').waitFor();
+      await screenshot(ben.page, shotOf("delegate-section", editor));
+      expect(ana.errors).toEqual([]);
+      expect(ben.errors).toEqual([]);
     });
-    expect(colours.text).toBe("Ana");
-    for (const colour of [colours.border, colours.label]) {
-      expect(colour).toMatch(/^rgb\(/); // rgba(0, 0, 0, 0) is what a rejected colour becomes
-    }
-    // In Ben's page, Ana's caret and presence share her colour, and it is not Ben's own.
-    const dots = await ben.page
-      .locator("#presence .dot")
-      .evaluateAll((all) => all.map((dot) => getComputedStyle(dot).backgroundColor));
-    expect(dots).toHaveLength(2);
-    expect(dots[1]).toBe(colours.border);
-    expect(dots[0]).not.toBe(dots[1]);
-    await ana.page.locator('#save-state[data-saved="true"]').waitFor();
-    await screenshot(ben.page, "delegate-section");
-    expect(ana.errors).toEqual([]);
-    expect(ben.errors).toEqual([]);
   });
 });
 

@@ -2,7 +2,16 @@ import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchBrowser, openRoom, screenshot } from "../support/browser.ts";
 import { startTestServer, type TestServer } from "../support/server.ts";
-import { axeViolations, clauseReady, editorOf, horizontalOverflow, selectText, shownText } from "./roomPage.ts";
+import {
+  axeViolations,
+  clauseReady,
+  EDITORS,
+  editorOf,
+  horizontalOverflow,
+  selectText,
+  shotOf,
+  shownText,
+} from "./roomPage.ts";
 
 const PHONE = { width: 390, height: 844 };
 const TABLET = { width: 768, height: 1024 };
@@ -10,27 +19,34 @@ const DESKTOP = { width: 1280, height: 800 };
 
 type ViewName = "delegate" | "chair" | "observer" | "projector";
 
+type Editor = (typeof EDITORS)[number];
+
 let t: TestServer;
+/** The same session in a Lexical room, for the scenarios that run in both editors. */
+let lexical: TestServer;
 let browser: Browser;
 
 beforeAll(async () => {
   t = await startTestServer({ keep: true });
+  lexical = await startTestServer({ keep: true, editor: "lexical" });
   browser = await launchBrowser({ keep: true });
 });
 
 afterAll(async () => {
   await browser?.close();
   await t?.close();
+  await lexical?.close();
 });
 
-async function openView(name: ViewName, viewport = DESKTOP, section = "introduction") {
+async function openView(name: ViewName, viewport = DESKTOP, section = "introduction", editor: Editor = "tiptap") {
+  const server = editor === "tiptap" ? t : lexical;
   const token =
     name === "delegate"
-      ? await t.token("delegate", { name: "Delegate of AFR", delegation: "AFR" })
+      ? await server.token("delegate", { name: "Delegate of AFR", delegation: "AFR" })
       : name === "chair"
-        ? await t.token("chair", { name: "Chair" })
-        : await t.token("observer", { name: "Observer" });
-  const room = await openRoom(browser, t.httpUrl, token, {
+        ? await server.token("chair", { name: "Chair" })
+        : await server.token("observer", { name: "Observer" });
+  const room = await openRoom(browser, server.httpUrl, token, {
     section,
     viewport,
     ...(name === "projector" ? { view: "projector" } : {}),
@@ -47,20 +63,22 @@ const box = async (page: Page, selector: string) => {
 };
 
 describe("every view, every device", () => {
-  it("the observer reads the text in the main column, with the follow option above it, not in a grid column of its own", async () => {
-    const observer = await openView("observer");
-    const main = await box(observer.page, "main#main");
-    const text = await box(observer.page, 'article[data-clause="c1"] [role="textbox"]');
-    const follow = await box(observer.page, "label.follow");
-    expect(text.x).toBeGreaterThanOrEqual(main.x);
-    expect(text.x + text.width).toBeLessThanOrEqual(main.x + main.width + 1);
-    expect(main.width).toBeGreaterThan(DESKTOP.width / 2);
-    expect(follow.y).toBeLessThan(text.y);
-    expect(follow.x).toBeGreaterThanOrEqual(main.x);
-    expect(await editorOf(observer.page, "c1").getAttribute("contenteditable")).toBe("false");
-    expect(await observer.page.locator(".toolbar, [data-action=renumber], [data-action=snapshot]").count()).toBe(0);
-    await screenshot(observer.page, "observer-section");
-    expect(observer.errors).toEqual([]);
+  describe.each(EDITORS)("observer (%s)", (editor) => {
+    it("the observer reads the text in the main column, with the follow option above it, not in a grid column of its own", async () => {
+      const observer = await openView("observer", DESKTOP, "introduction", editor);
+      const main = await box(observer.page, "main#main");
+      const text = await box(observer.page, 'article[data-clause="c1"] [role="textbox"]');
+      const follow = await box(observer.page, "label.follow");
+      expect(text.x).toBeGreaterThanOrEqual(main.x);
+      expect(text.x + text.width).toBeLessThanOrEqual(main.x + main.width + 1);
+      expect(main.width).toBeGreaterThan(DESKTOP.width / 2);
+      expect(follow.y).toBeLessThan(text.y);
+      expect(follow.x).toBeGreaterThanOrEqual(main.x);
+      expect(await editorOf(observer.page, "c1").getAttribute("contenteditable")).toBe("false");
+      expect(await observer.page.locator(".toolbar, [data-action=renumber], [data-action=snapshot]").count()).toBe(0);
+      await screenshot(observer.page, shotOf("observer-section", editor));
+      expect(observer.errors).toEqual([]);
+    });
   });
 
   for (const [device, viewport] of [
@@ -94,39 +112,41 @@ describe("every view, every device", () => {
     );
   });
 
-  it("the keyboard reaches every tool in order: Escape goes from the clause to its toolbar, the toolbar's controls follow one another, and Tab from the last one goes on to the clauses", async () => {
-    const room = await openView("chair");
-    await editorOf(room.page, "c2").click();
-    await room.page.keyboard.press("Escape");
-    const visited: string[] = [];
-    for (let i = 0; i < 30; i += 1) {
-      const where = await room.page.evaluate(() => {
-        const active = document.activeElement as HTMLElement | null;
-        return {
-          inToolbar: Boolean(active?.closest(".toolbar")),
-          name:
-            active?.getAttribute("data-action") ?? active?.getAttribute("data-field") ?? active?.getAttribute("name"),
-        };
-      });
-      if (!where.inToolbar) break;
-      visited.push(where.name ?? "?");
-      await room.page.keyboard.press("Tab");
-    }
-    // In reading order: the bracket group, the clause group, then the chair's.
-    const order = ["note", "bracket", "alternative", "propose", "delete", "take-up", "state", "lock"];
-    const at = order.map((control) => visited.indexOf(control));
-    expect(
-      at.every((i) => i >= 0),
-      `${visited}`,
-    ).toBe(true);
-    expect([...at].sort((a, b) => a - b)).toEqual(at);
-    expect(await room.page.evaluate(() => Boolean(document.activeElement?.closest("ol.clauses")))).toBe(true);
-    // Alt+Shift+B brackets from the keyboard, in the clause that was selected.
-    await room.page.locator('.toolbar [name="by"]').fill("ASP");
-    await selectText(room.page, "c1", "This Action Plan");
-    await room.page.keyboard.press("Alt+Shift+B");
-    await room.page.locator('article[data-clause="c1"] .proposers', { hasText: "ASP" }).waitFor();
-    expect(await shownText(room.page, "c1")).toMatch(/^\[/);
+  describe.each(EDITORS)("keyboard (%s)", (editor) => {
+    it("the keyboard reaches every tool in order: Escape goes from the clause to its toolbar, the toolbar's controls follow one another, and Tab from the last one goes on to the clauses", async () => {
+      const room = await openView("chair", DESKTOP, "introduction", editor);
+      await editorOf(room.page, "c2").click();
+      await room.page.keyboard.press("Escape");
+      const visited: string[] = [];
+      for (let i = 0; i < 30; i += 1) {
+        const where = await room.page.evaluate(() => {
+          const active = document.activeElement as HTMLElement | null;
+          return {
+            inToolbar: Boolean(active?.closest(".toolbar")),
+            name:
+              active?.getAttribute("data-action") ?? active?.getAttribute("data-field") ?? active?.getAttribute("name"),
+          };
+        });
+        if (!where.inToolbar) break;
+        visited.push(where.name ?? "?");
+        await room.page.keyboard.press("Tab");
+      }
+      // In reading order: the bracket group, the clause group, then the chair's.
+      const order = ["note", "bracket", "alternative", "propose", "delete", "take-up", "state", "lock"];
+      const at = order.map((control) => visited.indexOf(control));
+      expect(
+        at.every((i) => i >= 0),
+        `${visited}`,
+      ).toBe(true);
+      expect([...at].sort((a, b) => a - b)).toEqual(at);
+      expect(await room.page.evaluate(() => Boolean(document.activeElement?.closest("ol.clauses")))).toBe(true);
+      // Alt+Shift+B brackets from the keyboard, in the clause that was selected.
+      await room.page.locator('.toolbar [name="by"]').fill("ASP");
+      await selectText(room.page, "c1", "This Action Plan");
+      await room.page.keyboard.press("Alt+Shift+B");
+      await room.page.locator('article[data-clause="c1"] .proposers', { hasText: "ASP" }).waitFor();
+      expect(await shownText(room.page, "c1")).toMatch(/^\[/);
+    });
   });
 
   it("axe-core finds no violation of any impact on the delegate, chair, observer and projector views", async () => {

@@ -1,3 +1,4 @@
+import type { EditorKind } from "@gavel/model";
 import { useEffect, useMemo, useState } from "react";
 import { Api } from "../api.ts";
 import { httpCommands } from "../commands.ts";
@@ -18,6 +19,8 @@ export type View = "room" | "projector";
 
 export interface SessionSummary {
   readonly title: string;
+  /** The session's editor (its clause layout); older servers omit it: Tiptap. */
+  readonly editor?: EditorKind;
   readonly sources: readonly { readonly id: string; readonly title: string }[];
   readonly sections: readonly { readonly id: string; readonly title: string }[];
 }

@@ -1,7 +1,9 @@
-import type { BracketAttrs, IndexedClause } from "@gavel/model";
+import type { BracketAttrs, EditorKind, IndexedClause } from "@gavel/model";
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import type { ActionContext } from "../actions.ts";
+import type { ClauseEditorComponent } from "../editor/ClauseEditor.ts";
 import { type ClauseKeys, type EditorSelection, NO_SELECTION } from "../editor/ClauseEditor.ts";
+import { LexicalClauseEditor } from "../editor/lexical/LexicalClauseEditor.tsx";
 import { TiptapClauseEditor } from "../editor/tiptap/TiptapClauseEditor.tsx";
 import { canWrite, type Identity } from "../identity.ts";
 import type { SectionIndex } from "../room/SectionIndex.ts";
@@ -25,6 +27,9 @@ function proposalOf(identity: Identity, entry: IndexedClause): BracketAttrs | nu
   if (entry.createdBy !== identity.sub || entry.number !== null || entry.consensus.state !== "open") return null;
   return { id: `b-${entry.id}`, by: [identity.delegation], reason: "substantive", group: null };
 }
+
+/** The editor of the session: each session's clause documents have its editor's layout, and only it. */
+const EDITORS: Record<EditorKind, ClauseEditorComponent> = { tiptap: TiptapClauseEditor, lexical: LexicalClauseEditor };
 
 /** The open section: its tools, the toolbar for the selected clause, one editor per clause. */
 export function SectionView({
@@ -193,7 +198,7 @@ export function SectionView({
             section={index.id}
             entry={entry}
             binding={bindingOf(entry.id)}
-            Editor={TiptapClauseEditor}
+            Editor={EDITORS[ctx.summary.editor ?? "tiptap"]}
             editorRef={focus.refOf(entry.id)}
             editable={editableOf(entry)}
             selected={entry.id === selected}

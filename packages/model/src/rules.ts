@@ -72,6 +72,10 @@ export const RULE_IDS = [
   "TU1",
   "RO1",
   "AU1",
+  "CL1",
+  "CL2",
+  "CL3",
+  "CL4",
 ] as const;
 export type RuleId = (typeof RULE_IDS)[number];
 

@@ -6,6 +6,10 @@ import {
   clauseFigures,
   decideClauseEdit,
   describeClause,
+  EDITORS,
+  isEditorKind,
+  LEXICAL_ROOT,
+  layoutOf,
   lexicalLayout,
   prosemirrorLayout,
   TEMPLATES,
@@ -28,7 +32,7 @@ function written(layout: ClauseLayout, paragraphs: Parameters<ClauseLayout["writ
 }
 
 describe.each(LAYOUTS)("ClauseLayout contract: $name", (layout) => {
-  it(`random content written and read back is equal (seed ${SEED})`, () => {
+  it(`CL3: random content written and read back is equal (seed ${SEED})`, () => {
     fc.assert(
       fc.property(clauseContent, (paragraphs) => {
         const doc = written(layout, paragraphs);
@@ -42,7 +46,7 @@ describe.each(LAYOUTS)("ClauseLayout contract: $name", (layout) => {
     );
   });
 
-  it("reads every template clause as describeClause does", () => {
+  it("CL3: reads every template clause as describeClause does", () => {
     for (const template of Object.values(TEMPLATES)) {
       for (const section of template.sections) {
         for (const clause of section.clauses) {
@@ -94,7 +98,7 @@ describe.each(LAYOUTS)("ClauseLayout contract: $name", (layout) => {
 });
 
 describe("ClauseLayout contract: both layouts agree", () => {
-  it(`the same content reads the same in both layouts (seed ${SEED})`, () => {
+  it(`CL2: the same content reads the same in both layouts (seed ${SEED})`, () => {
     fc.assert(
       fc.property(clauseContent, (paragraphs) => {
         expect(lexicalLayout.read(written(lexicalLayout, paragraphs))).toEqual(
@@ -105,9 +109,45 @@ describe("ClauseLayout contract: both layouts agree", () => {
     );
   });
 
-  it("neither layout reads the other's document: a session has one layout", () => {
+  it("CL1: each editor has its layout, and neither layout reads the other's document", () => {
     const paragraphs = [[{ text: "Text" }]];
     expect(lexicalLayout.read(written(prosemirrorLayout, paragraphs)).text).toBe("");
     expect(prosemirrorLayout.read(written(lexicalLayout, paragraphs)).text).toBe("");
+    expect(layoutOf("tiptap")).toBe(prosemirrorLayout);
+    expect(layoutOf("lexical")).toBe(lexicalLayout);
+    expect(EDITORS.filter(isEditorKind)).toEqual(["tiptap", "lexical"]);
+    expect(isEditorKind("prosemirror")).toBe(false);
+  });
+});
+
+describe("ClauseLayout contract: the Lexical layout and untrusted input", () => {
+  it("CL2: whatever a client embeds, the Lexical layout reads text after headers and never throws", () => {
+    const doc = new Y.Doc();
+    const root = doc.get(LEXICAL_ROOT, Y.XmlText) as Y.XmlText;
+    doc.transact(() => {
+      root.insert(0, "stray root text");
+      const block = new Y.XmlText();
+      root.insertEmbed(root.length, block);
+      block.insert(0, "no header ");
+      const odd = new Y.Map<unknown>();
+      odd.set("__format", "bold");
+      odd.set("__state", "not a map");
+      block.insertEmbed(block.length, odd);
+      block.insert(block.length, "odd ");
+      const bracketed = new Y.Map<unknown>();
+      const state = new Y.Map<unknown>();
+      state.set("bracket", { by: "FR", reason: 7 });
+      bracketed.set("__state", state);
+      bracketed.set("__format", 3);
+      block.insertEmbed(block.length, bracketed);
+      block.insert(block.length, "marked");
+      block.insertEmbed(block.length, { an: "embed" });
+    });
+    const content = lexicalLayout.read(doc);
+    expect(content.text).toBe("no header odd [marked]");
+    expect(content.paragraphs[0]?.at(-1)).toMatchObject({ text: "marked", bold: true, italic: true });
+    expect(content.brackets).toEqual([
+      { id: "?1", by: [], reason: "substantive", group: null, note: null, text: "marked" },
+    ]);
   });
 });

@@ -35,6 +35,6 @@ describe("SPEC.md", () => {
 
   it("marks the rules the server enforces", () => {
     const server = RULES.filter((r) => r.text.startsWith(SERVER)).map((r) => r.id);
-    expect(server).toEqual(["CS6", "LK4", "LK5", "LK6", "BO5", "AU1"]);
+    expect(server).toEqual(["CS6", "LK4", "LK5", "LK6", "BO5", "AU1", "CL4"]);
   });
 });

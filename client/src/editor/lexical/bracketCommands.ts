@@ -1,0 +1,122 @@
+import { $createTextNode, $getSelection, $isRangeSelection, $isTextNode, type LexicalEditor } from "lexical";
+import type { BracketAtCursor, ClauseEditorHandle, EditResult } from "../ClauseEditor.ts";
+import { $bracketAt, $nodesOf, $selectionOf, $textNodes, newId } from "./brackets.ts";
+import { $setBracket } from "./clauseState.ts";
+
+const OK: EditResult = { ok: true };
+const fail = (message: string): EditResult => ({ ok: false, message });
+
+/** The text an alternative starts with, selected so that typing replaces it (as in the Tiptap room). */
+export const ALTERNATIVE_PLACEHOLDER = "alternative";
+
+type BracketCommands = Pick<ClauseEditorHandle, "bracket" | "coSponsor" | "alternative" | "withdraw">;
+
+/** The guard's last refusal, for the command that caused it to report next to its button. */
+export interface RefusalBox {
+  last: string | null;
+}
+
+/** The bracket typed into: text typed at its end while the cursor stays there joins it (guards.ts). */
+export interface TypingInto {
+  id: string | null;
+}
+
+function stateOf(bracket: BracketAtCursor): Record<string, unknown> {
+  return { id: bracket.id, by: [...bracket.by], reason: bracket.reason, group: bracket.group, note: bracket.note };
+}
+
+/** Gives every node of bracket `id` new attributes (a bracket may span paragraphs and formatting). */
+function $setAll(bracket: BracketAtCursor): void {
+  for (const node of $nodesOf(bracket.id)) $setBracket(node, stateOf(bracket));
+}
+
+/**
+ * Bracket acts on a Lexical editor, with the same results as the Tiptap room's: the bracket
+ * state the server counts. Each runs in one discrete update and keeps the focus in the clause.
+ */
+export function bracketCommands(editor: LexicalEditor, typing: TypingInto, refusals: RefusalBox): BracketCommands {
+  const run = (act: () => EditResult): EditResult => {
+    if (!editor.isEditable()) return fail("This clause cannot be edited now.");
+    let result: EditResult = OK;
+    refusals.last = null;
+    editor.update(
+      () => {
+        result = act();
+      },
+      { discrete: true },
+    );
+    editor.focus();
+    // The guard refused it (another delegation's bracket, SPEC BO): nothing changed, and it says why.
+    return refusals.last !== null ? fail(refusals.last) : result;
+  };
+  return {
+    bracket: ({ by, reason, note }) =>
+      run(() => {
+        const selection = $getSelection();
+        if (!$isRangeSelection(selection) || selection.isCollapsed()) return fail("Select the text to bracket first.");
+        if (by.length === 0) return fail("Name at least one proposing delegation.");
+        const nodes = selection.extract().filter($isTextNode);
+        const value = { id: newId("b"), by: [...by], reason, group: null, note };
+        for (const node of nodes) $setBracket(node, value);
+        // The cursor goes after the bracket: the next key must not replace the words just bracketed.
+        const last = nodes.at(-1);
+        if (last) last.select(last.getTextContentSize(), last.getTextContentSize());
+        return OK;
+      }),
+    coSponsor: (delegation) =>
+      run(() => {
+        const bracket = $selectionOf().bracket;
+        if (!bracket) return fail("Put the cursor in the bracket to co-sponsor.");
+        if (bracket.by.includes(delegation)) return fail(`${delegation} already proposes this bracket.`);
+        $setAll({ ...bracket, by: [...bracket.by, delegation] });
+        return OK;
+      }),
+    alternative: (by) =>
+      run(() => {
+        const bracket = $selectionOf().bracket;
+        const last = bracket ? $nodesOf(bracket.id).at(-1) : undefined;
+        if (!bracket || !last) return fail("Put the cursor in a bracket to add an alternative to it.");
+        const group = bracket.group ?? newId("g");
+        if (bracket.group === null) $setAll({ ...bracket, group });
+        const id = newId("b");
+        const node = $createTextNode(ALTERNATIVE_PLACEHOLDER);
+        $setBracket(node, { id, by: [...(by.length > 0 ? by : bracket.by)], reason: "alternative", group, note: null });
+        last.insertAfter(node);
+        node.select(0, ALTERNATIVE_PLACEHOLDER.length);
+        // What is typed now replaces the placeholder and stays in the new bracket.
+        typing.id = id;
+        return OK;
+      }),
+    withdraw: (delegation) =>
+      run(() => {
+        const bracket = $selectionOf().bracket;
+        if (!bracket) return fail("Put the cursor in the bracket to withdraw.");
+        if (delegation !== null && !bracket.by.includes(delegation)) {
+          return fail(`${delegation} is not among this bracket's proposers.`);
+        }
+        const by = delegation === null ? [] : bracket.by.filter((code) => code !== delegation);
+        if (by.length > 0) {
+          $setAll({ ...bracket, by });
+          return OK;
+        }
+        // The last proposer withdraws: an alternative goes with its text (the other options stay);
+        // any other bracket goes and its text stays, no longer disputed.
+        const others = bracket.group !== null && $groupMembers(bracket.group).some((id) => id !== bracket.id);
+        for (const node of $nodesOf(bracket.id)) {
+          if (others) node.remove();
+          else $setBracket(node, null);
+        }
+        return OK;
+      }),
+  };
+}
+
+/** The bracket ids of an alternatives group, in order. */
+function $groupMembers(group: string): string[] {
+  const ids: string[] = [];
+  for (const node of $textNodes()) {
+    const bracket = $bracketAt(node);
+    if (bracket && bracket.group === group && !ids.includes(bracket.id)) ids.push(bracket.id);
+  }
+  return ids;
+}

@@ -1,0 +1,132 @@
+import { LEXICAL_ROOT } from "@gavel/model";
+import {
+  $getRoot,
+  $getSelection,
+  $isElementNode,
+  $isRangeSelection,
+  $isTextNode,
+  COLLABORATION_TAG,
+  type LexicalEditor,
+  type PointType,
+} from "lexical";
+import * as Y from "yjs";
+
+/*
+ * Where the caret stays when a remote edit lands at it. Lexical restores the local caret from a
+ * Yjs position tied to the character on its right; at the end of a paragraph there is none, so
+ * text another delegate types there goes before the caret, and two people typing at one end
+ * interleave their letters. The Tiptap room keeps the caret after the character on its left
+ * (y-prosemirror); this does the same: before a remote update is applied, each selection point
+ * becomes a Yjs position tied to the character on its left (assoc -1), and after it the caret
+ * is put back there.
+ */
+
+interface Spot {
+  readonly block: number;
+  readonly offset: number;
+}
+
+function blocksOf(doc: Y.Doc): Y.XmlText[] {
+  return (doc.get(LEXICAL_ROOT, Y.XmlText) as Y.XmlText)
+    .toDelta()
+    .flatMap((op: { insert?: unknown }) => (op.insert instanceof Y.XmlText ? [op.insert] : []));
+}
+
+/** A point as (paragraph, character offset in it). */
+function $spotOf(point: PointType): Spot | null {
+  const node = point.getNode();
+  const block = $isTextNode(node) ? node.getParent() : node;
+  if (!$isElementNode(block) || block.getParent() !== $getRoot()) return null;
+  let offset = 0;
+  const children = block.getChildren();
+  if ($isTextNode(node)) {
+    for (const child of children) {
+      if (child === node) break;
+      offset += child.getTextContentSize();
+    }
+    offset += point.offset;
+  } else {
+    for (const child of children.slice(0, point.offset)) offset += child.getTextContentSize();
+  }
+  return { block: block.getIndexWithinParent(), offset };
+}
+
+/** The index in a block's XmlText of a character offset: text node headers count one each. */
+function indexOf(block: Y.XmlText, offset: number): number {
+  let index = 0;
+  let rest = offset;
+  for (let item = block._start; item !== null; item = item.right) {
+    if (item.deleted || !item.countable) continue;
+    if (item.content instanceof Y.ContentString) {
+      if (rest <= item.length) return index + rest;
+      rest -= item.length;
+    }
+    index += item.length;
+  }
+  return index;
+}
+
+function offsetOf(block: Y.XmlText, index: number): number {
+  let offset = 0;
+  let rest = index;
+  for (let item = block._start; item !== null && rest > 0; item = item.right) {
+    if (item.deleted || !item.countable) continue;
+    const take = Math.min(rest, item.length);
+    if (item.content instanceof Y.ContentString) offset += take;
+    rest -= take;
+  }
+  return offset;
+}
+
+function $select(spots: readonly [Spot, Spot]): void {
+  const selection = $getSelection();
+  if (!$isRangeSelection(selection)) return;
+  const points = [selection.anchor, selection.focus] as const;
+  spots.forEach((spot, i) => {
+    const block = $getRoot().getChildAtIndex(spot.block);
+    const point = points[i];
+    if (!$isElementNode(block) || !point) return;
+    let rest = spot.offset;
+    for (const child of block.getChildren()) {
+      if (!$isTextNode(child)) continue;
+      const size = child.getTextContentSize();
+      if (rest <= size) {
+        point.set(child.getKey(), rest, "text");
+        return;
+      }
+      rest -= size;
+    }
+  });
+  selection.dirty = true;
+}
+
+/** Call before applying a remote update to `doc`; the result puts the caret back after it. */
+export function keepCaret(editor: LexicalEditor, doc: Y.Doc): (() => void) | null {
+  const root = editor.getRootElement();
+  if (!root?.contains(document.activeElement)) return null;
+  const spots = editor.getEditorState().read(() => {
+    const selection = $getSelection();
+    if (!$isRangeSelection(selection)) return null;
+    const anchor = $spotOf(selection.anchor);
+    const focus = $spotOf(selection.focus);
+    return anchor && focus ? ([anchor, focus] as const) : null;
+  });
+  if (!spots) return null;
+  const blocks = blocksOf(doc);
+  const relative = spots.map((spot) => {
+    const block = blocks[spot.block];
+    return block ? Y.createRelativePositionFromTypeIndex(block, indexOf(block, spot.offset), -1) : null;
+  });
+  return () => {
+    const after = blocksOf(doc);
+    const back = relative.map((position): Spot | null => {
+      const absolute = position ? Y.createAbsolutePositionFromRelativePosition(position, doc) : null;
+      const block = absolute ? after.indexOf(absolute.type as Y.XmlText) : -1;
+      const type = after[block];
+      return absolute && type ? { block, offset: offsetOf(type, absolute.index) } : null;
+    });
+    const [anchor, focus] = back;
+    if (!anchor || !focus) return;
+    editor.update(() => $select([anchor, focus]), { tag: COLLABORATION_TAG });
+  };
+}
