@@ -1,10 +1,13 @@
-import { type HocuspocusProvider, HocuspocusProviderWebsocket } from "@hocuspocus/provider";
+import { HocuspocusProvider, HocuspocusProviderWebsocket } from "@hocuspocus/provider";
 import { describe, expect, it, onTestFinished } from "vitest";
 import WebSocket from "ws";
 import { type ApiClause, type ApiSection, api } from "./support/api.ts";
 import { attachDocument, clauseText, multiplexedSocket, plainClient, typeInto } from "./support/clients.ts";
 import { startNodes } from "./support/nodes.ts";
 import { makeToken, waitUntil, waitUntilAsync } from "./support/server.ts";
+
+// The Hocuspocus way in Node: a provider given a URL opens its socket with the global WebSocket.
+if (globalThis.WebSocket === undefined) globalThis.WebSocket = WebSocket as unknown as typeof globalThis.WebSocket;
 
 const SECTION = "implementation";
 const CLAUSE = `demo/${SECTION}/c2`;
@@ -42,10 +45,19 @@ describe("several nodes share every session through Redis (issue 10)", () => {
     );
     const texts = providers.map((p) => clauseText(p.document));
     expect(new Set(texts).size).toBe(1);
-    // A fresh client on any node, and the API of every node, agree with them.
+    // A fresh client on any node, and the API of every node, agree with them; so does a stock
+    // provider used the Hocuspocus way through the load balancer (the token only in Auth).
     const reader = plainClient(set.proxy.wsUrl, CLAUSE, await makeToken("observer"));
     await waitUntil(() => reader.provider.synced, "fresh reader synced");
     expect(clauseText(reader.doc)).toBe(texts[0]);
+    const tokenless = new HocuspocusProvider({
+      url: `${set.proxy.wsUrl}/collab`,
+      name: CLAUSE,
+      token: await makeToken("observer"),
+    });
+    onTestFinished(() => tokenless.destroy());
+    await waitUntil(() => tokenless.synced, "the Hocuspocus way through HAProxy");
+    expect(clauseText(tokenless.document)).toBe(texts[0]);
     const chair = await makeToken("chair");
     for (const node of set.nodes) {
       const section = await api<ApiSection>(node.httpUrl, chair, "GET", SECTION_API);
@@ -266,4 +278,53 @@ describe("several nodes share every session through Redis (issue 10)", () => {
       );
     }
   }, 180_000);
+
+  it("presence travels between nodes, stamped: delegates see each other across nodes, never an observer; a dead node's people go within the awareness timeout", async () => {
+    const set = await startNodes(3);
+    const [one, two, three] = set.nodes;
+    if (!one || !two || !three) throw new Error("nodes");
+    const join = async (url: string, role: "delegate" | "observer", name: string) => {
+      const token = await makeToken(role, { name, ...(role === "delegate" ? { delegation: "AFR" } : {}) });
+      const provider = attachDocument(multiplexedSocket(url, token), CLAUSE, token);
+      provider.setAwarenessField("user", { name: "someone else", colour: "#123456" });
+      return provider;
+    };
+    // The others as this client sees them (its own local state left out).
+    const names = (p: HocuspocusProvider) =>
+      [...(p.awareness?.getStates().entries() ?? [])]
+        .filter(([clientId]) => clientId !== p.awareness?.clientID)
+        .map(([, state]) => (state as { user?: { name?: string } }).user?.name)
+        .filter((n): n is string => typeof n === "string")
+        .sort();
+    const ana = await join(one.wsUrl, "delegate", "Ana");
+    const ben = await join(two.wsUrl, "delegate", "Ben");
+    const olga = await join(three.wsUrl, "observer", "Olga");
+    const otto = await join(two.wsUrl, "observer", "Otto");
+    await waitUntil(() => synced([ana, ben, olga, otto]), "synced");
+    await waitUntil(
+      () => names(ben).includes("Ana") && names(ana).includes("Ben"),
+      "delegates see each other across nodes",
+    );
+    // Stamped by the node that holds the connection: nobody appears as someone else.
+    expect(names(ben)).not.toContain("someone else");
+    await waitUntil(
+      () => names(otto).includes("Olga") && names(olga).includes("Ana"),
+      "observers see observers and delegates",
+    );
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(names(ana)).not.toContain("Olga");
+    expect(names(ben)).not.toContain("Olga");
+    expect(names(ben)).not.toContain("Otto");
+
+    // Node one dies with Ana's connection: the others drop her within the awareness timeout (30 s).
+    await one.kill("SIGKILL");
+    ana.destroy();
+    await waitUntil(
+      () => !names(ben).includes("Ana") && !names(olga).includes("Ana"),
+      "Ana gone from the other nodes",
+      40_000,
+    );
+    expect(names(ben)).not.toContain("Ben");
+    expect(names(olga)).toContain("Ben");
+  }, 90_000);
 });
