@@ -1,6 +1,8 @@
 import { HocuspocusProvider, HocuspocusProviderWebsocket } from "@hocuspocus/provider";
 import { describe, expect, it, onTestFinished } from "vitest";
 import WebSocket from "ws";
+import * as Y from "yjs";
+import { openRedisStore } from "../server/src/store/redisStore.ts";
 import { type ApiClause, type ApiSection, api } from "./support/api.ts";
 import { attachDocument, clauseText, multiplexedSocket, plainClient, typeInto } from "./support/clients.ts";
 import { startNodes } from "./support/nodes.ts";
@@ -264,19 +266,35 @@ describe("several nodes share every session through Redis (issue 10)", () => {
     expect(acked).toBeGreaterThan(100);
     // The kills cut the writers of each victim off: they came back through HAProxy.
     expect(writers.filter((w) => w.drops > 0).length).toBeGreaterThanOrEqual(10);
+    // The store itself: every update of each clause replayed, as a restart would read it.
+    const store = await openRedisStore({ url: set.redis.url, prefix: set.env.REDIS_PREFIX ?? "" });
+    onTestFinished(() => store.close());
+    const lag: string[] = [];
     for (const clause of clauses) {
-      const reader = plainClient(set.proxy.wsUrl, clause, await makeToken("observer"));
-      await waitUntil(() => reader.provider.synced, "fresh reader synced");
-      const stored = clauseText(reader.doc);
+      const replay = new Y.Doc();
+      for (const record of await store.history(clause)) Y.applyUpdate(replay, record.update);
+      const stored = clauseText(replay);
       const mine = writers.filter((w) => w.clause === clause);
       const missing = mine.flatMap((w) => w.acked).filter((marker) => !stored.includes(marker));
-      expect(missing, `acknowledged edits missing from ${clause}`).toEqual([]);
+      expect(missing, `acknowledged edits missing from the store for ${clause}`).toEqual([]);
       await waitUntil(
-        () => mine.every((w) => clauseText(w.provider.document) === clauseText(reader.doc)),
+        () => mine.every((w) => clauseText(w.provider.document) === stored),
         `every writer of ${clause} converges with the store`,
-        20_000,
+        30_000,
+      );
+      // And a fresh client through the load balancer, whichever node it reaches.
+      const reader = plainClient(set.proxy.wsUrl, clause, await makeToken("observer"));
+      await waitUntil(
+        () => reader.provider.synced && clauseText(reader.doc) === stored,
+        `a fresh reader of ${clause}`,
+        30_000,
       );
     }
+    for (const node of set.nodes) {
+      const metrics = await (await fetch(`${node.httpUrl}/metrics`)).text();
+      lag.push(metrics.split("\n").find((l) => l.startsWith("gavel_tail_lag_ms ")) ?? "");
+    }
+    console.log(`tail lag at the end, per node: ${lag.join(", ")}`);
   }, 180_000);
 
   it("presence travels between nodes, stamped: delegates see each other across nodes, never an observer; a dead node's people go within the awareness timeout", async () => {
