@@ -344,6 +344,37 @@ describe("DocumentHost writes", () => {
     expect(other.updates).toHaveLength(1);
   });
 
+  it("acknowledges an update it already holds only once that update is durable (the same edit sent again on another socket)", async () => {
+    const env = setup();
+    const host = await clauseHost(env);
+    const first = new FakeSubscriber(actor("delegate"));
+    const again = new FakeSubscriber(actor("delegate"));
+    host.subscribe(first);
+    host.subscribe(again);
+    const client = clientOf(host, 100);
+    const change = edit(client, () => firstText(client).insert(0, "Twice "));
+    const append = env.store.append.bind(env.store);
+    let release: (() => void) | null = null;
+    env.store.append = async (records) => {
+      await new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      return append(records);
+    };
+    const stored = host.receiveUpdate(first, change, false);
+    for (let i = 0; i < 100 && release === null; i += 1) await new Promise((resolve) => setImmediate(resolve));
+    let answered = false;
+    const resent = host.receiveUpdate(again, change, true).then((outcome) => {
+      answered = true;
+      return outcome;
+    });
+    for (let i = 0; i < 20; i += 1) await new Promise((resolve) => setImmediate(resolve));
+    expect(answered).toBe(false);
+    (release as (() => void) | null)?.();
+    expect((await stored).type).toBe("applied");
+    expect((await resent).type).toBe("unchanged");
+  });
+
   it("never broadcasts an update the store failed to append, and drops the copy that held it", async () => {
     const env = setup();
     const host = await clauseHost(env);

@@ -179,7 +179,16 @@ export class DocumentHost {
     if (verdict.type === "invalid") return this.settle(verdict);
     const refusal = this.refusalFor(from.actor);
     if (refusal || checkContained) {
-      if (this.contains(update)) return this.settle({ type: "unchanged" });
+      if (this.contains(update)) {
+        // The copy may hold it only on its way to the store (sent on another socket a moment
+        // ago): acknowledged once that is durable, never before.
+        try {
+          await this.readDurable(() => undefined);
+        } catch {
+          return this.settle({ type: "failed", reason: "the document was reloaded; resynchronise" });
+        }
+        return this.settle({ type: "unchanged" });
+      }
       if (refusal) return this.settle(refusal);
     }
     if (verdict.type === "pending") return this.settle(verdict);
