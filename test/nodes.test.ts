@@ -1,9 +1,13 @@
-import type { HocuspocusProvider } from "@hocuspocus/provider";
-import { describe, expect, it } from "vitest";
+import { HocuspocusProvider, HocuspocusProviderWebsocket } from "@hocuspocus/provider";
+import { describe, expect, it, onTestFinished } from "vitest";
+import WebSocket from "ws";
 import { type ApiClause, type ApiSection, api } from "./support/api.ts";
 import { attachDocument, clauseText, multiplexedSocket, plainClient, typeInto } from "./support/clients.ts";
 import { startNodes } from "./support/nodes.ts";
 import { makeToken, waitUntil, waitUntilAsync } from "./support/server.ts";
+
+// The Hocuspocus way in Node: a provider given a URL opens its socket with the global WebSocket.
+if (globalThis.WebSocket === undefined) globalThis.WebSocket = WebSocket as unknown as typeof globalThis.WebSocket;
 
 const SECTION = "implementation";
 const CLAUSE = `demo/${SECTION}/c2`;
@@ -41,10 +45,19 @@ describe("several nodes share every session through Redis (issue 10)", () => {
     );
     const texts = providers.map((p) => clauseText(p.document));
     expect(new Set(texts).size).toBe(1);
-    // A fresh client on any node, and the API of every node, agree with them.
+    // A fresh client on any node, and the API of every node, agree with them; so does a stock
+    // provider used the Hocuspocus way through the load balancer (the token only in Auth).
     const reader = plainClient(set.proxy.wsUrl, CLAUSE, await makeToken("observer"));
     await waitUntil(() => reader.provider.synced, "fresh reader synced");
     expect(clauseText(reader.doc)).toBe(texts[0]);
+    const tokenless = new HocuspocusProvider({
+      url: `${set.proxy.wsUrl}/collab`,
+      name: CLAUSE,
+      token: await makeToken("observer"),
+    });
+    onTestFinished(() => tokenless.destroy());
+    await waitUntil(() => tokenless.synced, "the Hocuspocus way through HAProxy");
+    expect(clauseText(tokenless.document)).toBe(texts[0]);
     const chair = await makeToken("chair");
     for (const node of set.nodes) {
       const section = await api<ApiSection>(node.httpUrl, chair, "GET", SECTION_API);
@@ -188,4 +201,130 @@ describe("several nodes share every session through Redis (issue 10)", () => {
     expect(texts[0]).not.toContain("After Rev.1.");
     expect(new Set(texts).size).toBe(1);
   });
+
+  it("node death: SIGKILL one node while 30 writers work, 5 times; clients reconnect through HAProxy, no acknowledged edit is missing, everyone converges with the store", async () => {
+    const set = await startNodes(3);
+    const clauses = ["c1", "c2", "c3"].map((c) => `demo/${SECTION}/${c}`);
+    const writers = await Promise.all(
+      Array.from({ length: 30 }, async (_, i) => {
+        const token = await makeToken("delegate", { delegation: "AFR" });
+        const socket = new HocuspocusProviderWebsocket({
+          url: `${set.proxy.wsUrl}/collab?token=${encodeURIComponent(token)}`,
+          WebSocketPolyfill: WebSocket as unknown as typeof globalThis.WebSocket,
+          // Reconnect for as long as the test runs, at most a second apart.
+          maxAttempts: 200,
+          maxDelay: 1000,
+        });
+        onTestFinished(() => socket.destroy());
+        const clause = clauses[i % clauses.length] ?? CLAUSE;
+        const writer = {
+          i,
+          clause,
+          provider: attachDocument(socket, clause, token),
+          acked: [] as string[],
+          typed: 0,
+          drops: 0,
+        };
+        socket.on("disconnect", () => {
+          writer.drops += 1;
+        });
+        return writer;
+      }),
+    );
+    await waitUntil(() => writers.every((w) => w.provider.synced), "30 writers synced", 30_000);
+    let working = true;
+    // Each writer types a marker, waits for its acknowledgement, and goes on (bounded).
+    const typing = writers.map(async (w) => {
+      while (working && w.typed < 200) {
+        const marker = `<${w.i}.${w.typed}>`;
+        typeInto(w.provider.document, marker);
+        w.typed += 1;
+        const deadline = Date.now() + 30_000;
+        while (w.provider.unsyncedChanges > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+        if (w.provider.unsyncedChanges === 0 && w.provider.synced) w.acked.push(marker);
+        await new Promise((r) => setTimeout(r, 50 + ((w.i * 7) % 50)));
+      }
+    });
+    for (let kill = 0; kill < 5; kill += 1) {
+      await new Promise((r) => setTimeout(r, 700));
+      const victim = kill % set.nodes.length;
+      await set.nodes[victim]?.kill("SIGKILL");
+      await new Promise((r) => setTimeout(r, 700));
+      await set.restart(victim);
+    }
+    await new Promise((r) => setTimeout(r, 700));
+    working = false;
+    await Promise.all(typing);
+    await waitUntil(
+      () => writers.every((w) => w.provider.synced && w.provider.unsyncedChanges === 0),
+      "all settled",
+      30_000,
+    );
+    const acked = writers.reduce((n, w) => n + w.acked.length, 0);
+    expect(acked).toBeGreaterThan(100);
+    // The kills cut the writers of each victim off: they came back through HAProxy.
+    expect(writers.filter((w) => w.drops > 0).length).toBeGreaterThanOrEqual(10);
+    for (const clause of clauses) {
+      const reader = plainClient(set.proxy.wsUrl, clause, await makeToken("observer"));
+      await waitUntil(() => reader.provider.synced, "fresh reader synced");
+      const stored = clauseText(reader.doc);
+      const mine = writers.filter((w) => w.clause === clause);
+      const missing = mine.flatMap((w) => w.acked).filter((marker) => !stored.includes(marker));
+      expect(missing, `acknowledged edits missing from ${clause}`).toEqual([]);
+      await waitUntil(
+        () => mine.every((w) => clauseText(w.provider.document) === clauseText(reader.doc)),
+        `every writer of ${clause} converges with the store`,
+        20_000,
+      );
+    }
+  }, 180_000);
+
+  it("presence travels between nodes, stamped: delegates see each other across nodes, never an observer; a dead node's people go within the awareness timeout", async () => {
+    const set = await startNodes(3);
+    const [one, two, three] = set.nodes;
+    if (!one || !two || !three) throw new Error("nodes");
+    const join = async (url: string, role: "delegate" | "observer", name: string) => {
+      const token = await makeToken(role, { name, ...(role === "delegate" ? { delegation: "AFR" } : {}) });
+      const provider = attachDocument(multiplexedSocket(url, token), CLAUSE, token);
+      provider.setAwarenessField("user", { name: "someone else", colour: "#123456" });
+      return provider;
+    };
+    // The others as this client sees them (its own local state left out).
+    const names = (p: HocuspocusProvider) =>
+      [...(p.awareness?.getStates().entries() ?? [])]
+        .filter(([clientId]) => clientId !== p.awareness?.clientID)
+        .map(([, state]) => (state as { user?: { name?: string } }).user?.name)
+        .filter((n): n is string => typeof n === "string")
+        .sort();
+    const ana = await join(one.wsUrl, "delegate", "Ana");
+    const ben = await join(two.wsUrl, "delegate", "Ben");
+    const olga = await join(three.wsUrl, "observer", "Olga");
+    const otto = await join(two.wsUrl, "observer", "Otto");
+    await waitUntil(() => synced([ana, ben, olga, otto]), "synced");
+    await waitUntil(
+      () => names(ben).includes("Ana") && names(ana).includes("Ben"),
+      "delegates see each other across nodes",
+    );
+    // Stamped by the node that holds the connection: nobody appears as someone else.
+    expect(names(ben)).not.toContain("someone else");
+    await waitUntil(
+      () => names(otto).includes("Olga") && names(olga).includes("Ana"),
+      "observers see observers and delegates",
+    );
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(names(ana)).not.toContain("Olga");
+    expect(names(ben)).not.toContain("Olga");
+    expect(names(ben)).not.toContain("Otto");
+
+    // Node one dies with Ana's connection: the others drop her within the awareness timeout (30 s).
+    await one.kill("SIGKILL");
+    ana.destroy();
+    await waitUntil(
+      () => !names(ben).includes("Ana") && !names(olga).includes("Ana"),
+      "Ana gone from the other nodes",
+      40_000,
+    );
+    expect(names(ben)).not.toContain("Ben");
+    expect(names(olga)).toContain("Ben");
+  }, 90_000);
 });

@@ -66,6 +66,9 @@ export async function buildServer(config: Config, deps: ServerDeps): Promise<Gav
       (doc, entries) => deliver(doc, entries),
       (error) => app.log.warn({ err: error }, "following the store failed; retrying"),
     );
+  const presenceBus = store.presence?.(nodeId, (error) =>
+    app.log.warn({ err: error }, "presence between nodes failed"),
+  );
   const commit = new GroupCommit(
     store,
     {
@@ -94,6 +97,7 @@ export async function buildServer(config: Config, deps: ServerDeps): Promise<Gav
       // Resolved once per load, from the session record (cached by the session service).
       layoutOf: (name): Promise<ClauseLayout> => sessions.layoutOf(name.session),
       ...(follower ? { follower } : {}),
+      ...(presenceBus ? { presenceBus } : {}),
     },
     {
       onOutcome: (outcome) => metrics.updates.inc({ outcome }),
@@ -180,6 +184,7 @@ export async function buildServer(config: Config, deps: ServerDeps): Promise<Gav
       await app.close();
       await registry.closeAll();
       await follower?.close();
+      await presenceBus?.close();
     },
   };
 }

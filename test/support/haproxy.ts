@@ -1,7 +1,8 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { freePort } from "./redis.ts";
 import { tempDir } from "./tmp.ts";
 
@@ -16,35 +17,17 @@ export interface HaproxyProcess {
 }
 
 /**
- * The configuration the tests use, as docs/DEPLOYMENT.md describes for production: round-robin
- * over the nodes, WebSocket tunnels kept open (`timeout tunnel`), a node taken out of rotation
- * once `/readyz` fails, and new connections sent elsewhere at once when a node is down.
+ * The configuration the tests use is the one we deploy (deploy/haproxy.cfg, as docker-compose
+ * runs it), listening on `port` of loopback and with the local nodes as its servers.
  */
 export function haproxyConfig(port: number, backends: readonly number[]): string {
-  const servers = backends.map(
-    (backend, i) =>
-      `  server node${i + 1} 127.0.0.1:${backend} check inter 500 fall 2 rise 2 on-marked-down shutdown-sessions`,
-  );
-  return [
-    "global",
-    "  maxconn 4096",
-    "defaults",
-    "  mode http",
-    "  timeout connect 2s",
-    "  timeout client 60s",
-    "  timeout server 60s",
-    "  timeout tunnel 1h",
-    "  option redispatch",
-    "  retries 2",
-    "frontend gavel",
-    `  bind 127.0.0.1:${port}`,
-    "  default_backend nodes",
-    "backend nodes",
-    "  balance roundrobin",
-    "  option httpchk GET /readyz",
-    ...servers,
-    "",
-  ].join("\n");
+  const deployed = readFileSync(fileURLToPath(new URL("../../deploy/haproxy.cfg", import.meta.url)), "utf8");
+  const lines = deployed.split("\n").filter((line) => !/^\s*server\s/.test(line));
+  const bind = lines.findIndex((line) => /^\s*bind\s/.test(line));
+  if (bind < 0) throw new Error("deploy/haproxy.cfg has no bind line");
+  lines[bind] = `  bind 127.0.0.1:${port}`;
+  const servers = backends.map((backend, i) => `  server node${i + 1} 127.0.0.1:${backend}`);
+  return [...lines, ...servers, ""].join("\n");
 }
 
 /**

@@ -1,7 +1,8 @@
 import type { Actor } from "@gavel/model";
 import { Awareness, applyAwarenessUpdate, encodeAwarenessUpdate, removeAwarenessStates } from "y-protocols/awareness";
 import type * as Y from "yjs";
-import { decodeAwareness, encodeAwareness, stampPresence } from "./presence.ts";
+import type { PresenceChannel, PresenceEntry, PresenceMessage } from "../store/PresenceBus.ts";
+import { type AwarenessEntry, decodeAwareness, encodeAwareness, stampPresence } from "./presence.ts";
 
 /** What presence needs of a connection. */
 export interface PresenceSubscriber {
@@ -10,15 +11,21 @@ export interface PresenceSubscriber {
 }
 
 const MAX_CLIENT_IDS_PER_SUBSCRIBER = 8;
+/** Transaction origin of presence relayed from other nodes. */
+const REMOTE = Symbol("remote presence");
 
 /**
  * The awareness of one document, relayed with identities stamped by the server. Invariants: a
  * client id belongs to at most one subscriber; observers' presence reaches only observers.
+ * With a channel to the other nodes (relayThrough), this node's subscribers' presence goes out
+ * to them, stamped, and theirs comes in; a relayed state no node renews is dropped by the
+ * awareness timeout like any other.
  */
 export class DocumentPresence {
   private readonly awareness: Awareness;
   private readonly clientIdsOf = new Map<PresenceSubscriber, Set<number>>();
   private readonly observerClientIds = new Set<number>();
+  private channel: PresenceChannel | null = null;
 
   constructor(doc: Y.Doc) {
     this.awareness = new Awareness(doc);
@@ -74,15 +81,59 @@ export class DocumentPresence {
     return known.length > 0 ? encodeAwarenessUpdate(this.awareness, known) : null;
   }
 
-  private readonly broadcast = (changes: { added: number[]; updated: number[]; removed: number[] }): void => {
+  private readonly broadcast = (
+    changes: { added: number[]; updated: number[]; removed: number[] },
+    origin: unknown,
+  ): void => {
     const changed = [...changes.added, ...changes.updated, ...changes.removed];
     for (const subscriber of this.clientIdsOf.keys()) {
       const update = this.visibleTo(subscriber, changed);
       if (update) subscriber.sendAwareness(update);
     }
+    if (this.channel && origin !== REMOTE) {
+      const entries = changed.filter((id) => this.isLocal(id)).map((id) => this.entryOf(id));
+      if (entries.length > 0) this.channel.publish({ entries });
+    }
   };
 
+  /** Connects this document's presence to the other nodes', and asks them for theirs. */
+  relayThrough(channel: PresenceChannel): void {
+    this.channel = channel;
+    channel.publish({ query: true, entries: [] });
+  }
+
+  /** Another node's presence of this document (already stamped there). */
+  receiveRemote(message: PresenceMessage): void {
+    if (message.query && this.channel) {
+      const mine = [...this.awareness.getStates().keys()].filter((id) => this.isLocal(id));
+      if (mine.length > 0) this.channel.publish({ entries: mine.map((id) => this.entryOf(id)) });
+    }
+    // A client id held by a subscriber here is never taken over from elsewhere.
+    const entries = message.entries.filter((e) => !this.isLocal(e.clientId));
+    if (entries.length === 0) return;
+    for (const e of entries) {
+      if (e.observer) this.observerClientIds.add(e.clientId);
+      else this.observerClientIds.delete(e.clientId);
+    }
+    const update: AwarenessEntry[] = entries.map(({ clientId, clock, state }) => ({ clientId, clock, state }));
+    applyAwarenessUpdate(this.awareness, encodeAwareness(update), REMOTE);
+    for (const e of entries) if (e.state === null) this.observerClientIds.delete(e.clientId);
+  }
+
+  private isLocal(clientId: number): boolean {
+    for (const ids of this.clientIdsOf.values()) if (ids.has(clientId)) return true;
+    return false;
+  }
+
+  private entryOf(clientId: number): PresenceEntry {
+    const state = (this.awareness.getStates().get(clientId) as Record<string, unknown> | undefined) ?? null;
+    const clock = this.awareness.meta.get(clientId)?.clock ?? 0;
+    return { clientId, clock, state, observer: this.observerClientIds.has(clientId) };
+  }
+
   destroy(): void {
+    this.channel?.close();
+    this.channel = null;
     this.awareness.off("update", this.broadcast);
     this.awareness.destroy();
   }

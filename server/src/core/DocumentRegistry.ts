@@ -1,5 +1,6 @@
 import { type ClauseEntry, type ClauseLayout, type DocName, INDEX_CLAUSES, indexDocName } from "@gavel/model";
 import { GavelError } from "../errors.ts";
+import type { PresenceBus } from "../store/PresenceBus.ts";
 import type { DocLog, Store, StoredUpdate, StoreFollower, UpdateAuthor } from "../store/Store.ts";
 import { DocumentHost, type WriteOutcome } from "./DocumentHost.ts";
 import type { GroupCommit } from "./GroupCommit.ts";
@@ -19,6 +20,8 @@ export interface RegistryOptions {
    * node's own appends). Without it, a document changes only through this node's writes.
    */
   readonly follower?: StoreFollower;
+  /** Presence between nodes: every loaded document's awareness is relayed through it. */
+  readonly presenceBus?: PresenceBus;
 }
 
 export interface RegistryEvents {
@@ -187,7 +190,8 @@ export class DocumentRegistry {
       layout,
     );
     host.head = log.head;
-    const { follower } = this.options;
+    const { follower, presenceBus } = this.options;
+    if (presenceBus) host.presence.relayThrough(presenceBus.join(name.name, (m) => host.presence.receiveRemote(m)));
     if (follower && this.commit.origin) {
       host.followedBy = this.commit.origin;
       follower.watch(name.name, log.head);

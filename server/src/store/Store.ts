@@ -1,4 +1,5 @@
 import type { EditorKind, Role } from "@gavel/model";
+import type { PresenceBus } from "./PresenceBus.ts";
 
 /** Who sent an update, kept with it for the audit trail and time travel. */
 export interface UpdateAuthor {
@@ -149,6 +150,8 @@ export interface Store {
    * without it serves one node.
    */
   follow?(deliver: FollowHandler, onError?: (error: unknown) => void): StoreFollower;
+  /** Presence between the nodes sharing the store (Redis pub/sub); absent for a one-node store. */
+  presence?(node: string, onError: (error: unknown) => void): PresenceBus;
   /** Rejects when the backend cannot be reached. */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -24,12 +24,21 @@ export interface RedisConnection {
   hVals(key: string): Promise<string[]>;
   /** Every key matching `pattern`, on every master. */
   scan(pattern: string): Promise<string[]>;
+  /** Sharded pub/sub (SPUBLISH, SSUBSCRIBE): presence between nodes, on a subscriber connection of its own. */
+  pubsub(onError?: (error: unknown) => void): PubSub;
   /** A connection of its own for a follower's reads, and how to end one of its blocking reads. */
   followReader(onError?: (error: unknown) => void): {
     reader: FollowReader;
     unblock?: (clientId: number) => Promise<void>;
   };
   ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface PubSub {
+  publish(channel: string, message: string): Promise<void>;
+  subscribe(channel: string, listener: (message: string) => void): Promise<void>;
+  unsubscribe(channel: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -121,6 +130,26 @@ function standalone(client: Standalone): RedisConnection {
         unblock: async (clientId) => void (await client.clientUnblock(clientId)),
       };
     },
+    pubsub: (onError) => {
+      const sub = client.duplicate();
+      sub.on("error", (error: Error) => onError?.(error));
+      const ready = sub.connect();
+      return {
+        publish: async (channel, message) => void (await client.sPublish(channel, message)),
+        subscribe: async (channel, listener) => {
+          await ready;
+          await sub.sSubscribe(channel, (message) => listener(message));
+        },
+        unsubscribe: async (channel) => {
+          await ready;
+          await sub.sUnsubscribe(channel);
+        },
+        close: async () => {
+          await ready.catch(() => undefined);
+          if (sub.isOpen) sub.destroy();
+        },
+      };
+    },
     ping: async () => void (await client.ping()),
     close: async () => {
       if (client.isOpen) await client.close();
@@ -158,6 +187,26 @@ function clustered(cluster: Cluster): RedisConnection {
       conn.on("error", (error: Error) => onError?.(error));
       const ready = conn.connect();
       return { reader: streamReader(ready.then(() => conn.withTypeMapping({ [RESP_TYPES.BLOB_STRING]: Buffer }))) };
+    },
+    pubsub: (onError) => {
+      const sub = cluster.duplicate();
+      sub.on("error", (error: Error) => onError?.(error));
+      const ready = sub.connect();
+      return {
+        publish: async (channel, message) => void (await cluster.sPublish(channel, message)),
+        subscribe: async (channel, listener) => {
+          await ready;
+          await sub.sSubscribe(channel, (message) => listener(message));
+        },
+        unsubscribe: async (channel) => {
+          await ready;
+          await sub.sUnsubscribe(channel);
+        },
+        close: async () => {
+          await ready.catch(() => undefined);
+          await sub.close().catch(() => undefined);
+        },
+      };
     },
     ping: async () => {
       for (const master of cluster.masters) await (await cluster.nodeClient(master)).ping();

@@ -2,6 +2,7 @@ import { type DocName, isValidSegment, parseDocName, type Role, sectionKeyOf } f
 import { connectRedis, type RedisConnection, type RedisTarget } from "./redisConnection.ts";
 import { followRedisStreams } from "./redisFollower.ts";
 import { reportingOutages } from "./redisOutages.ts";
+import { redisPresenceBus } from "./redisPresence.ts";
 import {
   type DocLog,
   type RevisionRecord,
@@ -421,6 +422,10 @@ export async function openRedisStore(options: RedisStoreOptions): Promise<RedisS
         ...(onError ? { onError } : {}),
         ...(options.followBlockMs === undefined ? {} : { blockMs: options.followBlockMs }),
       });
+    },
+
+    presence(node, onError) {
+      return redisPresenceBus(conn.pubsub(onError), (doc) => `${tag(sectionOf(doc))}presence:${doc}`, node, onError);
     },
 
     async ping() {
