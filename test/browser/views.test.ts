@@ -9,6 +9,7 @@ import {
   editorOf,
   horizontalOverflow,
   selectText,
+  serverText,
   shotOf,
   shownText,
 } from "./roomPage.ts";
@@ -76,6 +77,14 @@ describe("every view, every device", () => {
       expect(follow.x).toBeGreaterThanOrEqual(main.x);
       expect(await editorOf(observer.page, "c1").getAttribute("contenteditable")).toBe("false");
       expect(await observer.page.locator(".toolbar, [data-action=renumber], [data-action=snapshot]").count()).toBe(0);
+      // It reads what the server holds: brackets with their proposers, footnote numbers with their source.
+      const server = editor === "tiptap" ? t : lexical;
+      const chair = await server.token("chair");
+      expect(await shownText(observer.page, "c3")).toBe(await serverText(server.httpUrl, chair, "introduction", "c3"));
+      await observer.page.locator('article[data-clause="c3"] .proposers', { hasText: "ARB, RCC" }).waitFor();
+      const footnote = observer.page.locator('article[data-clause="c2"] .footnote-ref');
+      expect(await footnote.textContent()).toBe("1");
+      expect(await footnote.getAttribute("aria-label")).toMatch(/^footnote 1: \S/);
       await screenshot(observer.page, shotOf("observer-section", editor));
       expect(observer.errors).toEqual([]);
     });

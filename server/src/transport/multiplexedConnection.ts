@@ -126,7 +126,16 @@ export function attachMultiplexedConnection(
       // (QueryAwareness), so without this a newcomer sees nobody until each one's next update.
       const present = host.presence.visibleTo(channel.subscriber);
       if (present) guard.send(encodeMultiplexed.awareness(address, present));
-      for (const message of queue.splice(0)) safely(() => handle(address, channel, message));
+      const queued = queue.splice(0);
+      for (const [i, message] of queued.entries()) {
+        safely(() => handle(address, channel, message));
+        // A provider destroyed and created again at once under the same address (the room's reset
+        // after a lock or a refusal): what follows the close belongs to the new one, Auth first.
+        if (message.type === "close") {
+          for (const next of queued.slice(i + 1)) safely(() => route(address, documentName, next));
+          return;
+        }
+      }
     } catch (error) {
       channels.delete(address);
       if (error instanceof GavelError && error.code !== "STORE_UNAVAILABLE") {
@@ -244,7 +253,11 @@ export function attachMultiplexedConnection(
   const receive = (data: Uint8Array): void => {
     const frame = decodeInboundFrame(data, deps.maxStatelessBytes);
     if (frame.type === "pong") return;
-    const { address, documentName, message } = frame;
+    route(frame.address, frame.documentName, frame.message);
+  };
+
+  /** A document's message: to its channel, or, for an Auth, to a new one. */
+  const route = (address: string, documentName: string, message: DocumentMessage): void => {
     const channel = channels.get(address);
     if (channel) {
       handle(address, channel, message);
