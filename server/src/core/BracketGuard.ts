@@ -21,14 +21,15 @@ const MAX_WALK = 64;
  *
  * The kept brackets are exact or stale only towards "more to check": a transaction that may
  * add a bracket or change whose it is (see bracketsMayChange) drops them, and they are read
- * again at the next delegate's write. The copy is kept for the next check while it still
- * equals the base (one delegate typing in a clause with another's bracket pays one apply and
- * one read per keystroke, not a copy).
+ * again at the next delegate's write. The copy is kept for the next check and catches up with
+ * what the base took meanwhile (one delegate typing in a clause with another's bracket pays one
+ * apply and one read per checked keystroke, not a copy); text typed where no bracket is skips
+ * the copy altogether (insertsOnlyOutsideBrackets).
  */
 export class BracketGuard {
   private base: Y.Doc | null = null;
   private known: readonly ClauseBracket[] | null = null;
-  private replica: { readonly doc: Y.Doc; brackets: readonly ClauseBracket[] } | null = null;
+  private replica: Replica | null = null;
   private readonly watch = (transaction: Y.Transaction): void => {
     if (this.known !== null && bracketsMayChange(transaction)) this.known = null;
   };
@@ -64,8 +65,16 @@ export class BracketGuard {
   }
 
   /** A copy of `base` with its brackets: the one kept from the last check when it still equals `base`. */
-  private replicaOf(base: Y.Doc): { readonly doc: Y.Doc; brackets: readonly ClauseBracket[] } {
-    if (this.replica && Y.equalSnapshots(Y.snapshot(this.replica.doc), Y.snapshot(base))) return this.replica;
+  private replicaOf(base: Y.Doc): Replica {
+    const kept = this.replica;
+    // The copy holds only what the base holds (a refused update drops it): it catches up with
+    // what the base took since (writes let through without a copy, server changes), and reads
+    // its brackets again only if that may have changed one.
+    const caught = kept ? catchUp(kept.doc, base) : null;
+    if (kept && caught !== null) {
+      if (caught === "changed") kept.brackets = readClause(kept.doc).brackets;
+      return kept;
+    }
     const doc = new Y.Doc();
     Y.applyUpdate(doc, Y.encodeStateAsUpdate(base));
     this.replica = { doc, brackets: readClause(doc).brackets };
@@ -80,6 +89,34 @@ export class BracketGuard {
     this.known = null;
     this.replica = null;
   }
+}
+
+/** A copy of the base for judging writes, with its brackets. */
+interface Replica {
+  readonly doc: Y.Doc;
+  brackets: readonly ClauseBracket[];
+}
+
+/**
+ * Applies to `copy` what `base` holds beyond it: "changed" when that may have changed a bracket,
+ * null when they still differ after (the copy is rebuilt).
+ */
+function catchUp(copy: Y.Doc, base: Y.Doc): "same" | "changed" | null {
+  const missing = Y.encodeStateAsUpdate(base, Y.encodeStateVector(copy));
+  let changed = false;
+  const watch = (transaction: Y.Transaction) => {
+    if (bracketsMayChange(transaction)) changed = true;
+  };
+  copy.on("afterTransaction", watch);
+  try {
+    Y.applyUpdate(copy, missing);
+  } catch {
+    return null;
+  } finally {
+    copy.off("afterTransaction", watch);
+  }
+  if (!Y.equalSnapshots(Y.snapshot(copy), Y.snapshot(base))) return null;
+  return changed ? "changed" : "same";
 }
 
 /**
