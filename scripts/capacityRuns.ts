@@ -20,6 +20,7 @@ import {
   cpuTimesOf,
   delta,
   fetchMetrics,
+  labelledDeltas,
   percentile,
   rssBytesOf,
   type ServerChild,
@@ -296,6 +297,8 @@ export interface LoadFigures {
   readonly p99: number;
   readonly loadElu: number;
   readonly batchRecords: number | null;
+  /** Gavel's write outcomes over the window other than "applied", e.g. `outcome="refused" x3`. */
+  readonly otherOutcomes: string;
 }
 
 export async function runLoad(ctx: Context, target: Target, load: Load): Promise<LoadFigures> {
@@ -358,7 +361,14 @@ export async function runLoad(ctx: Context, target: Target, load: Load): Promise
         : null;
     // Every other client of the room receives each edit (the observers show none is missing).
     const deliveries = edits * (load.perRoom - 1) * Math.min(1, latencies.length / Math.max(1, expected));
+    const outcomes =
+      metricsBefore && metricsAfter ? labelledDeltas(metricsBefore, metricsAfter, "gavel_updates_total") : new Map();
+    const otherOutcomes = [...outcomes]
+      .filter(([label]) => !label.includes('"applied"'))
+      .map(([label, n]) => `${label} x${n}`)
+      .join(", ");
     return {
+      otherOutcomes,
       cpuUsPerDelivery: (cpu * 1e6) / Math.max(1, deliveries),
       p50: percentile(sorted, 50),
       p99: percentile(sorted, 99),
@@ -375,9 +385,14 @@ function type(doc: Y.Doc, marker: string, bracketOf: string | null): void {
   const text = firstText(doc);
   if (!text) return;
   if (bracketOf === null) text.insert(0, `~${marker}~`);
+  // A plain space keeps the new bracket apart from one the text may start with (adjacent
+  // brackets read as alternatives, which a delegate may not form with another's bracket).
   else
-    text.insert(0, `~${marker}~`, {
-      bracket: { id: `b${marker}`, by: [bracketOf], reason: "substantive", group: null, note: null },
+    doc.transact(() => {
+      text.insert(0, " ");
+      text.insert(0, `~${marker}~`, {
+        bracket: { id: `b${marker}`, by: [bracketOf], reason: "substantive", group: null, note: null },
+      });
     });
 }
 
