@@ -158,7 +158,7 @@ async function start(ctx: Context, target: Target, rooms: number, env: Record<st
     cpu: 0,
   });
   const sessions = ["demo"];
-  const perSession = TEMPLATE.sections.reduce((n, s) => n + s.clauses.length, 0);
+  const perSession = TEMPLATE.sections.reduce((n, s) => n + s.clauses.filter((c) => !c.locked).length, 0);
   for (let i = 1; sessions.length * perSession < rooms; i++) {
     const id = `b${i}`;
     const token = await ctx.sign(
@@ -174,8 +174,9 @@ async function start(ctx: Context, target: Target, rooms: number, env: Record<st
     if (response.status !== 201) throw new Error(`creating session ${id}: ${response.status} ${await response.text()}`);
     sessions.push(id);
   }
+  // The template's locked clause takes no edits: it is no room to type in.
   const names = sessions.flatMap((s) =>
-    TEMPLATE.sections.flatMap((sec) => sec.clauses.map((c) => `${s}/${sec.id}/${c.id}`)),
+    TEMPLATE.sections.flatMap((sec) => sec.clauses.filter((c) => !c.locked).map((c) => `${s}/${sec.id}/${c.id}`)),
   );
   return {
     child,
@@ -385,14 +386,9 @@ function type(doc: Y.Doc, marker: string, bracketOf: string | null): void {
   const text = firstText(doc);
   if (!text) return;
   if (bracketOf === null) text.insert(0, `~${marker}~`);
-  // A plain space keeps the new bracket apart from one the text may start with (adjacent
-  // brackets read as alternatives, which a delegate may not form with another's bracket).
   else
-    doc.transact(() => {
-      text.insert(0, " ");
-      text.insert(0, `~${marker}~`, {
-        bracket: { id: `b${marker}`, by: [bracketOf], reason: "substantive", group: null, note: null },
-      });
+    text.insert(0, `~${marker}~`, {
+      bracket: { id: `b${marker}`, by: [bracketOf], reason: "substantive", group: null, note: null },
     });
 }
 
