@@ -11,7 +11,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { writeFileSync } from "node:fs";
-import { availableParallelism, cpus } from "node:os";
+import { cpus } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
@@ -73,6 +73,8 @@ async function main(): Promise<void> {
     for (const target of targets) {
       const figures = await attempt(`${load.id} on ${target.id}`, notes, () => runLoad(context, target, load));
       record(figures, target, { cpu, p50, p99, elu, batch });
+      if (figures?.otherOutcomes)
+        notes.push(`${load.id} on ${target.id}: write outcomes besides applied: ${figures.otherOutcomes}`);
     }
   }
   if (ONLY.length === 0 || ONLY.includes("storm")) {
@@ -169,7 +171,7 @@ Gavel-only load report is \`npm run bench:gavel\` (scripts/bench.ts).
 
 ## What was run
 
-- Date: ${new Date().toISOString()}; ${availableParallelism()} logical CPUs (${cpu}); Node ${process.version}.
+- Date: ${new Date().toISOString()}; ${cpus().length} logical CPUs (${cpu}); Node ${process.version}.
 - Servers, each started fresh for each scenario as a child process${run.pinned ? ", pinned to CPU 0 with taskset; the load generator (this process, every client) pinned to CPU 1" : " (taskset not found: nothing pinned)"}:
   the y-websocket server (\`@y/websocket-server\` 0.1.1, memory only), Hocuspocus
   (\`@hocuspocus/server\` 4.7.0, memory, no extensions), and Gavel (the bundle \`server/dist/main.js\`
@@ -195,7 +197,7 @@ Gavel-only load report is \`npm run bench:gavel\` (scripts/bench.ts).
 Ratios are Gavel's figure divided by the anchor's (lower is better, but for ingest).
 
 ${lines.join("\n")}
-${notes.length > 0 ? `\n## Failures\n\n${notes.map((n) => `- ${n}`).join("\n")}\n` : ""}`;
+${notes.length > 0 ? `\n## Notes and failures\n\n${notes.map((n) => `- ${n}`).join("\n")}\n` : ""}`;
 }
 
 await main();

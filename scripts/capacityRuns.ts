@@ -20,6 +20,7 @@ import {
   cpuTimesOf,
   delta,
   fetchMetrics,
+  labelledDeltas,
   percentile,
   rssBytesOf,
   type ServerChild,
@@ -157,7 +158,7 @@ async function start(ctx: Context, target: Target, rooms: number, env: Record<st
     cpu: 0,
   });
   const sessions = ["demo"];
-  const perSession = TEMPLATE.sections.reduce((n, s) => n + s.clauses.length, 0);
+  const perSession = TEMPLATE.sections.reduce((n, s) => n + s.clauses.filter((c) => !c.locked).length, 0);
   for (let i = 1; sessions.length * perSession < rooms; i++) {
     const id = `b${i}`;
     const token = await ctx.sign(
@@ -173,8 +174,9 @@ async function start(ctx: Context, target: Target, rooms: number, env: Record<st
     if (response.status !== 201) throw new Error(`creating session ${id}: ${response.status} ${await response.text()}`);
     sessions.push(id);
   }
+  // The template's locked clause takes no edits: it is no room to type in.
   const names = sessions.flatMap((s) =>
-    TEMPLATE.sections.flatMap((sec) => sec.clauses.map((c) => `${s}/${sec.id}/${c.id}`)),
+    TEMPLATE.sections.flatMap((sec) => sec.clauses.filter((c) => !c.locked).map((c) => `${s}/${sec.id}/${c.id}`)),
   );
   return {
     child,
@@ -296,6 +298,8 @@ export interface LoadFigures {
   readonly p99: number;
   readonly loadElu: number;
   readonly batchRecords: number | null;
+  /** Gavel's write outcomes over the window other than "applied", e.g. `outcome="refused" x3`. */
+  readonly otherOutcomes: string;
 }
 
 export async function runLoad(ctx: Context, target: Target, load: Load): Promise<LoadFigures> {
@@ -358,7 +362,14 @@ export async function runLoad(ctx: Context, target: Target, load: Load): Promise
         : null;
     // Every other client of the room receives each edit (the observers show none is missing).
     const deliveries = edits * (load.perRoom - 1) * Math.min(1, latencies.length / Math.max(1, expected));
+    const outcomes =
+      metricsBefore && metricsAfter ? labelledDeltas(metricsBefore, metricsAfter, "gavel_updates_total") : new Map();
+    const otherOutcomes = [...outcomes]
+      .filter(([label]) => !label.includes('"applied"'))
+      .map(([label, n]) => `${label} x${n}`)
+      .join(", ");
     return {
+      otherOutcomes,
       cpuUsPerDelivery: (cpu * 1e6) / Math.max(1, deliveries),
       p50: percentile(sorted, 50),
       p99: percentile(sorted, 99),
