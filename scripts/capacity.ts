@@ -5,6 +5,9 @@
  * pinned to CPU 0 when `taskset` exists; this process (every client) is pinned to CPU 1.
  * Prints each figure and Gavel's ratio to each anchor, and writes docs/BENCHMARKS.md.
  *
+ * The load scenarios also run two Gavel nodes sharing Redis (SHARED_STORE), the clients of each
+ * room spread over both, CPU summed over the nodes, read against one node.
+ *
  * Environment: BENCH_SECONDS (measured typing time per load scenario, default 20), BENCH_SEED,
  * BENCH_ONLY (comma-separated scenario ids), BENCH_TARGETS (comma-separated target ids),
  * BENCH_REDIS_URL (default: 127.0.0.1:6379 when it answers).
@@ -27,6 +30,7 @@ import {
   TARGETS,
   type Target,
   type TargetId,
+  TWO_NODES,
 } from "./capacityRuns.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -64,13 +68,16 @@ async function main(): Promise<void> {
   };
 
   const loads = LOADS.filter((l) => ONLY.length === 0 || ONLY.includes(l.id));
+  // Two nodes sharing Redis (clients of each room spread over both) run the load scenarios only.
+  const withTwoNodes = redisUrl !== null && (ONLY_TARGETS.length === 0 || ONLY_TARGETS.includes("redis2"));
+  const loadTargets = withTwoNodes ? [...targets, TWO_NODES] : targets;
   for (const load of loads) {
     const cpu = row(`${load.title}: CPU µs per delivered edit`, "µs");
     const p50 = row(`${load.title}: p50 ms`, "ms", 1);
     const p99 = row(`${load.title}: p99 ms`, "ms", 1);
     const elu = row(`${load.title}: load generator ELU`, "", 2);
     const batch = row(`${load.title}: records per SQLite/Redis append`, "", 2);
-    for (const target of targets) {
+    for (const target of loadTargets) {
       const figures = await attempt(`${load.id} on ${target.id}`, notes, () => runLoad(context, target, load));
       record(figures, target, { cpu, p50, p99, elu, batch });
       if (figures?.otherOutcomes)
@@ -105,7 +112,7 @@ async function main(): Promise<void> {
   }
   const wall = (performance.now() - started) / 1000;
   const otherCpu = machineBusySeconds() - machineStart;
-  const report = render(rows, targets, notes, { pinned, wall, otherCpu, seconds: SECONDS });
+  const report = render(rows, loadTargets, notes, { pinned, wall, otherCpu, seconds: SECONDS });
   process.stdout.write(`\n${report}\n`);
   writeFileSync(REPORT_FILE, report);
 }
@@ -146,21 +153,20 @@ function render(
 ): string {
   const anchors = targets.filter((t) => !t.gavel);
   const gavels = targets.filter((t) => t.gavel);
-  const head = [
-    "figure",
-    ...targets.map((t) => t.label),
-    ...gavels.flatMap((g) => anchors.map((a) => `${g.short} / ${a.short}`)),
-  ];
+  // Two nodes are read against one node (Redis) as well as against the anchors.
+  const pairs: [Target, Target][] = gavels.flatMap((g) => anchors.map((a): [Target, Target] => [g, a]));
+  const oneNode = targets.find((t) => t.id === "redis");
+  const twoNodes = targets.find((t) => t.id === "redis2");
+  if (oneNode && twoNodes) pairs.push([twoNodes, oneNode]);
+  const head = ["figure", ...targets.map((t) => t.label), ...pairs.map(([g, a]) => `${g.short} / ${a.short}`)];
   const lines = [`| ${head.join(" | ")} |`, `| ${head.map((_, i) => (i === 0 ? "---" : "---:")).join(" | ")} |`];
   for (const r of rows) {
     const values = targets.map((t) => cell(r.values.get(t.id), r.digits));
-    const ratios = gavels.flatMap((g) =>
-      anchors.map((a) => {
-        const gv = r.values.get(g.id);
-        const av = r.values.get(a.id);
-        return gv == null || av == null || av === 0 ? "-" : `${fixed(gv / av, 2)}x`;
-      }),
-    );
+    const ratios = pairs.map(([g, a]) => {
+      const gv = r.values.get(g.id);
+      const av = r.values.get(a.id);
+      return gv == null || av == null || av === 0 ? "-" : `${fixed(gv / av, 2)}x`;
+    });
     lines.push(`| ${r.label}${r.unit ? ` (${r.unit})` : ""} | ${[...values, ...ratios].join(" | ")} |`);
   }
   const cpu = cpus()[0]?.model ?? "unknown CPU";
@@ -177,7 +183,10 @@ Gavel-only load report is \`npm run bench:gavel\` (scripts/bench.ts).
   (\`@hocuspocus/server\` 4.7.0, memory, no extensions), and Gavel (the bundle \`server/dist/main.js\`
   when built, else from source) on SQLite (default, \`synchronous=FULL\`), on Redis, and on \`/collab\`
   (SQLite). Gavel runs with \`MAX_FRAMES_PER_SECOND=100000\` (its default rate limit would close the
-  ingest writer) and \`UNLOAD_AFTER_MS=1000\`; everything else is its default.
+  ingest writer) and \`UNLOAD_AFTER_MS=1000\`; everything else is its default. In the load scenarios,
+  "Gavel Redis, 2 nodes" is two Gavel nodes sharing the Redis store (\`SHARED_STORE=true\`), both on the
+  server's core, client _i_ of every room connected to node _i_ mod 2; its CPU is summed over both
+  nodes, and "Redis x2 / Redis" reads it against one node in the same run.
 - Clients: stock y-websocket \`WebsocketProvider\` (y-websocket server, Gavel SQLite and Redis on \`/y\`)
   and \`@hocuspocus/provider\` (Hocuspocus, Gavel \`/collab\`), one Y.Doc per simulated user, over Node \`ws\`.
   Every client edits the clause's \`Y.XmlFragment("default")\` as the room's editor does: a marker

@@ -27,7 +27,7 @@ import {
   startServerChild,
 } from "./benchSupport.ts";
 
-export type TargetId = "yws" | "hocus" | "sqlite" | "redis" | "collab";
+export type TargetId = "yws" | "hocus" | "sqlite" | "redis" | "collab" | "redis2";
 
 export interface Target {
   readonly id: TargetId;
@@ -35,6 +35,8 @@ export interface Target {
   readonly short: string;
   readonly gavel: boolean;
   readonly provider: "y" | "hocus";
+  /** Gavel nodes sharing the store (two: the clients of each room are spread over them). */
+  readonly nodes?: number;
 }
 
 export const TARGETS: readonly Target[] = [
@@ -44,6 +46,20 @@ export const TARGETS: readonly Target[] = [
   { id: "redis", label: "Gavel Redis", short: "Redis", gavel: true, provider: "y" },
   { id: "collab", label: "Gavel /collab", short: "/collab", gavel: true, provider: "hocus" },
 ];
+
+/**
+ * Two Gavel nodes on one Redis (SHARED_STORE), both pinned to the server's core, the clients of
+ * every room alternating between them: measured against one node in the same run, load
+ * scenarios only.
+ */
+export const TWO_NODES: Target = {
+  id: "redis2",
+  label: "Gavel Redis, 2 nodes",
+  short: "Redis x2",
+  gavel: true,
+  provider: "y",
+  nodes: 2,
+};
 
 export interface Context {
   readonly root: string;
@@ -106,6 +122,8 @@ export interface Peer {
 
 interface Running {
   readonly child: ServerChild;
+  /** Every node of the target (the first is `child`); client i connects to node i mod n. */
+  readonly children: readonly ServerChild[];
   readonly rooms: readonly string[];
   token(client: number, room: string): Promise<string | undefined>;
   cleanup(): Promise<void>;
@@ -133,6 +151,7 @@ async function start(ctx: Context, target: Target, rooms: number, env: Record<st
     });
     return {
       child,
+      children: [child],
       rooms: Array.from({ length: rooms }, (_, i) => `room-${i}`),
       token: async () => undefined,
       cleanup: async () => {},
@@ -146,7 +165,10 @@ async function start(ctx: Context, target: Target, rooms: number, env: Record<st
     LOG_LEVEL: "warn",
     MAX_FRAMES_PER_SECOND: "100000",
     UNLOAD_AFTER_MS: "1000",
-    ...(target.id === "redis" && ctx.redisUrl ? { REDIS_URL: ctx.redisUrl, REDIS_PREFIX: prefix } : {}),
+    ...((target.id === "redis" || target.id === "redis2") && ctx.redisUrl
+      ? { REDIS_URL: ctx.redisUrl, REDIS_PREFIX: prefix }
+      : {}),
+    ...(target.nodes ? { SHARED_STORE: "true", NODE_ID: "bench-1" } : {}),
     ...env,
   };
   const child = await startServerChild({
@@ -157,6 +179,24 @@ async function start(ctx: Context, target: Target, rooms: number, env: Record<st
     healthTimeoutMs: 60_000,
     cpu: 0,
   });
+  const children: ServerChild[] = [child];
+  for (let n = 2; n <= (target.nodes ?? 1); n += 1) {
+    children.push(
+      await startServerChild({
+        cwd: ctx.root,
+        port: await freePort(),
+        env: {
+          ...gavelEnv,
+          NODE_ID: `bench-${n}`,
+          DEMO_SESSION: "demo",
+          DATA_DIR: mkdtempSync(join(tmpdir(), "gavel-capacity-")),
+        },
+        args: gavelArgs(ctx.root),
+        healthTimeoutMs: 60_000,
+        cpu: 0,
+      }),
+    );
+  }
   const sessions = ["demo"];
   const perSession = TEMPLATE.sections.reduce((n, s) => n + s.clauses.filter((c) => !c.locked).length, 0);
   for (let i = 1; sessions.length * perSession < rooms; i++) {
@@ -180,6 +220,7 @@ async function start(ctx: Context, target: Target, rooms: number, env: Record<st
   );
   return {
     child,
+    children,
     rooms: names.slice(0, rooms),
     token: (client, room) =>
       ctx.sign(
@@ -194,8 +235,10 @@ async function start(ctx: Context, target: Target, rooms: number, env: Record<st
         3600,
       ),
     cleanup: async () => {
+      for (const extra of children.slice(1)) await extra.stop();
       rmSync(data, { recursive: true, force: true });
-      if (target.id === "redis" && ctx.redisUrl) await deleteRedisKeys(ctx.redisUrl, prefix);
+      if ((target.id === "redis" || target.id === "redis2") && ctx.redisUrl)
+        await deleteRedisKeys(ctx.redisUrl, prefix);
     },
   };
 }
@@ -213,10 +256,10 @@ async function deleteRedisKeys(url: string, prefix: string): Promise<void> {
   }
 }
 
-function connect(target: Target, running: Running, room: string, token: string | undefined): Peer {
+function connect(target: Target, running: Running, room: string, token: string | undefined, client = 0): Peer {
   const doc = new Y.Doc();
   if (!target.gavel) Y.applyUpdate(doc, ANCHOR_SEED);
-  const base = running.child.wsUrl;
+  const base = (running.children[client % running.children.length] ?? running.child).wsUrl;
   if (target.provider === "y") {
     const provider = new WebsocketProvider(target.gavel ? `${base}/y` : base, room, doc, {
       params: token ? { token } : {},
@@ -262,7 +305,7 @@ export function firstText(doc: Y.Doc): Y.XmlText | null {
 
 async function connectAll(target: Target, running: Running, plan: readonly string[]): Promise<Peer[]> {
   const tokens = await Promise.all(plan.map((room, i) => running.token(i, room)));
-  const peers = plan.map((room, i) => connect(target, running, room, tokens[i]));
+  const peers = plan.map((room, i) => connect(target, running, room, tokens[i], i));
   await until(
     () => peers.every((p) => p.synced() && firstText(p.doc) !== null),
     CONNECT_TIMEOUT_MS,
@@ -284,6 +327,11 @@ async function until(condition: () => boolean, timeoutMs: number, running: Runni
 function cpuSeconds(pid: number): number {
   const t = cpuTimesOf(pid);
   return t.user + t.system;
+}
+
+/** CPU of every node of a target, summed. */
+function nodesCpuSeconds(running: Running): number {
+  return running.children.reduce((sum, child) => sum + cpuSeconds(child.pid), 0);
 }
 
 async function finish(running: Running, peers: readonly Peer[]): Promise<void> {
@@ -341,14 +389,14 @@ export async function runLoad(ctx: Context, target: Target, load: Load): Promise
     });
     await delay(WARMUP_MS);
     const metricsBefore = target.gavel ? await fetchMetrics(running.child.httpUrl) : null;
-    const cpuBefore = cpuSeconds(running.child.pid);
+    const cpuBefore = nodesCpuSeconds(running);
     const eluBefore = performance.eventLoopUtilization();
     measuring = true;
     typingEnd = performance.now() + ctx.seconds * 1000;
     while (performance.now() < typingEnd) await delay(100);
     const drainEnd = performance.now() + DRAIN_MS;
     while (latencies.length < expected && performance.now() < drainEnd) await delay(20);
-    const cpu = cpuSeconds(running.child.pid) - cpuBefore;
+    const cpu = nodesCpuSeconds(running) - cpuBefore;
     const elu = performance.eventLoopUtilization(eluBefore);
     const metricsAfter = target.gavel ? await fetchMetrics(running.child.httpUrl) : null;
     for (const timer of timers) clearTimeout(timer);
