@@ -1,4 +1,5 @@
 import { HocuspocusProvider, HocuspocusProviderWebsocket } from "@hocuspocus/provider";
+import * as encoding from "lib0/encoding";
 import { describe, expect, it, onTestFinished } from "vitest";
 import WebSocket from "ws";
 import { clauseText, typeInto, upgradeResult } from "./support/clients.ts";
@@ -11,6 +12,16 @@ if (globalThis.WebSocket === undefined) {
 }
 
 const CLAUSE = "demo/implementation/c1";
+
+/** A client's Auth message for `address`, as a stock provider frames it (Hocuspocus protocol). */
+function authFrame(address: string, token: string): Uint8Array {
+  const encoder = encoding.createEncoder();
+  encoding.writeVarString(encoder, address);
+  encoding.writeVarUint(encoder, 2); // Auth
+  encoding.writeVarUint(encoder, 0); // the token
+  encoding.writeVarString(encoder, token);
+  return encoding.toUint8Array(encoder);
+}
 
 /** A provider used the Hocuspocus way: a URL with no token, the token only in the Auth message. */
 function hocuspocusWay(wsUrl: string, name: string, token: string): HocuspocusProvider {
@@ -81,6 +92,11 @@ describe("/collab without a URL token: each document authenticates from its Auth
     onTestFinished(() => wrong.destroy());
     await waitUntil(() => idle.closed() !== null, "the idle socket is closed");
     expect(idle.closed()?.code).toBe(4401);
+    // A valid token for a document that cannot be opened authenticates nothing: closed too.
+    const unknown = await rawSocket(`${t.wsUrl}/collab`);
+    unknown.ws.send(authFrame("demo/no-such-section/c1", await t.token("delegate")));
+    await waitUntil(() => unknown.closed() !== null, "the socket with no document open is closed");
+    expect(unknown.closed()?.code).toBe(4401);
     // An authenticated socket outlives the deadline.
     const token = await t.token("observer");
     const good = hocuspocusWay(t.wsUrl, CLAUSE, token);

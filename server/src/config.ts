@@ -59,7 +59,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     dataDir: env.DATA_DIR?.trim() || "./data",
     redisUrl: env.REDIS_URL?.trim() || null,
     redisClusterNodes: clusterNodes(env.REDIS_CLUSTER_NODES),
-    redisPrefix: env.REDIS_PREFIX?.trim() || "gavel:",
+    redisPrefix: prefixOf(env.REDIS_PREFIX),
     redisLeaseMs: int(env, "REDIS_LEASE_MS", 10_000, 1_000, 600_000),
     authSecret,
     allowedOrigins: (env.ALLOWED_ORIGINS ?? "")
@@ -80,6 +80,13 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     sharedStore: bool(env, "SHARED_STORE", false),
     demoSession: env.DEMO_SESSION === undefined ? "demo" : env.DEMO_SESSION.trim(),
   };
+}
+
+/** Braces would change the hash tag that keeps a section's keys in one cluster slot. */
+function prefixOf(raw: string | undefined): string {
+  const prefix = raw?.trim() || "gavel:";
+  if (/[{}]/.test(prefix)) throw new ConfigError(`REDIS_PREFIX must not contain { or }, got "${prefix}"`);
+  return prefix;
 }
 
 const HOST_PORT = /^[A-Za-z0-9.-]+:\d{1,5}$/;

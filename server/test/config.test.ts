@@ -39,6 +39,11 @@ describe("loadConfig", () => {
     });
   });
 
+  it("refuses a REDIS_PREFIX with braces (they would change the hash tag of a section's keys)", () => {
+    expect(() => loadConfig({ REDIS_PREFIX: "gavel{x}:" })).toThrow(/REDIS_PREFIX/);
+    expect(loadConfig({ REDIS_PREFIX: "team-a:" }).redisPrefix).toBe("team-a:");
+  });
+
   it("reads REDIS_CLUSTER_NODES as host:port entries and refuses anything else", () => {
     expect(loadConfig({ REDIS_CLUSTER_NODES: " 10.0.0.1:7000, redis-b:7001 " }).redisClusterNodes).toEqual([
       "10.0.0.1:7000",

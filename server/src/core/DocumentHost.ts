@@ -114,9 +114,10 @@ export class DocumentHost {
   updatesSinceSnapshot = 0;
   head: string | null = null;
   /**
-   * Set while the registry follows this document in the store: `head` then moves only with the
-   * entries the follower delivers (every entry up to it is in this copy, whoever appended it),
-   * and a section index is written only on the head it was read at (conditional appends).
+   * Set while the registry follows this document in the store, to this copy's origin (the node
+   * and a number of the copy, stamped on its records): `head` then moves only with the entries
+   * the follower delivers (every entry up to it is in this copy, whoever appended it), and a
+   * section index is written only on the head it was read at (conditional appends).
    */
   followedBy: string | null = null;
   /** Resolved when `head` moves (a command that conflicted waits for the newer index). */
@@ -217,7 +218,7 @@ export class DocumentHost {
     try {
       let id: string | null;
       try {
-        id = await this.commit.submit({ doc: this.name.name, update, author, at: Date.now() });
+        id = await this.commit.submit({ doc: this.name.name, update, author, at: Date.now(), ...this.originField() });
       } catch (error) {
         this.breakCopy("an update could not be stored");
         return this.settle({ type: "failed", reason: messageOf(error) });
@@ -272,6 +273,14 @@ export class DocumentHost {
       }
       this.setHead(entry.id);
     }
+  }
+
+  /**
+   * This copy's own records carry its origin (node and copy): a copy reloaded after a drop does
+   * not take the dropped copy's updates in flight for its own, which it never applied.
+   */
+  private originField(): { origin?: string } {
+    return this.followedBy === null ? {} : { origin: this.followedBy };
   }
 
   private setHead(id: string): void {
@@ -349,13 +358,18 @@ export class DocumentHost {
   async durableSnapshot(): Promise<{ state: Uint8Array; head: string; covered: number } | null> {
     if (this.broken || this.pendingServerChanges > 0 || this.head === null) return null;
     const state = Y.encodeStateAsUpdate(this.doc);
+    // Followed, the head at encoding is the last entry the copy is known to hold, whoever wrote
+    // it; this node's own updates still on their way may have later ids, yet other nodes' entries
+    // before them may not be here yet: the snapshot claims only the head (it may hold more).
+    const atEncoding = this.head;
     const mark = this.appliedSeq;
     const covered = this.updatesSinceSnapshot + (mark - this.durableSeq);
-    if (this.durableSeq >= mark) return { state, head: this.head, covered };
+    if (this.durableSeq >= mark) return { state, head: atEncoding, covered };
     const head = await new Promise<string | null>((resolve) => {
       this.barriers.push({ mark, release: resolve, fail: () => resolve(null) });
     });
-    return head === null ? null : { state, head, covered };
+    if (head === null) return null;
+    return { state, head: this.followedBy === null ? head : atEncoding, covered };
   }
 
   /** Client update `seq` is stored as `id`; every read waiting on it is released (ids in order). */
@@ -470,6 +484,7 @@ export class DocumentHost {
             author,
             at: Date.now(),
             ...own,
+            ...this.originField(),
             ...(expected === undefined ? {} : { expectHead: expected }),
           },
         ]);

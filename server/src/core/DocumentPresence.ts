@@ -108,8 +108,9 @@ export class DocumentPresence {
       const mine = [...this.awareness.getStates().keys()].filter((id) => this.isLocal(id));
       if (mine.length > 0) this.channel.publish({ entries: mine.map((id) => this.entryOf(id)) });
     }
-    // A client id held by a subscriber here is never taken over from elsewhere.
-    const entries = message.entries.filter((e) => !this.isLocal(e.clientId));
+    // A client id held by a subscriber here is never taken over from elsewhere, and only what
+    // the awareness will accept (a newer clock, or a removal) may change an id's observer flag.
+    const entries = message.entries.filter((e) => !this.isLocal(e.clientId) && this.accepts(e));
     if (entries.length === 0) return;
     for (const e of entries) {
       if (e.observer) this.observerClientIds.add(e.clientId);
@@ -118,6 +119,13 @@ export class DocumentPresence {
     const update: AwarenessEntry[] = entries.map(({ clientId, clock, state }) => ({ clientId, clock, state }));
     applyAwarenessUpdate(this.awareness, encodeAwareness(update), REMOTE);
     for (const e of entries) if (e.state === null) this.observerClientIds.delete(e.clientId);
+  }
+
+  /** y-protocols' rule for a remote entry: a later clock, or the removal of a known state at its clock. */
+  private accepts(entry: PresenceEntry): boolean {
+    const current = this.awareness.meta.get(entry.clientId)?.clock;
+    if (current === undefined) return true;
+    return current < entry.clock || (current === entry.clock && entry.state === null);
   }
 
   private isLocal(clientId: number): boolean {

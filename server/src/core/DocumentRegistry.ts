@@ -58,6 +58,8 @@ export class DocumentRegistry {
   private readonly previewWaiters = new Map<string, ((state: SharedFrames) => void)[]>();
   /** A loaded clause holds its section index: its lock and figures live there. */
   private readonly indexOf = new Map<DocumentHost, DocumentHost>();
+  /** Copies loaded so far: each followed copy's origin is the node's id and its number. */
+  private copies = 0;
 
   constructor(
     private readonly store: Store,
@@ -139,7 +141,11 @@ export class DocumentRegistry {
       const host = await this.replayFromStore(name);
       if (index && entry) {
         this.indexOf.set(host, index);
-        host.restoreLock(entry.lock);
+        // Read again now: a lock or unlock followed on the index while the clause loaded is in
+        // the index already, and this copy was not there yet to learn of it.
+        const current =
+          (name.kind === "clause" ? index.doc.getMap<ClauseEntry>(INDEX_CLAUSES).get(name.clause) : undefined) ?? entry;
+        host.restoreLock(current.lock);
       }
       this.hosts.set(name.name, host);
       return host;
@@ -193,7 +199,8 @@ export class DocumentRegistry {
     const { follower, presenceBus } = this.options;
     if (presenceBus) host.presence.relayThrough(presenceBus.join(name.name, (m) => host.presence.receiveRemote(m)));
     if (follower && this.commit.origin) {
-      host.followedBy = this.commit.origin;
+      this.copies += 1;
+      host.followedBy = `${this.commit.origin}/${this.copies}`;
       follower.watch(name.name, log.head);
     }
     host.updatesSinceSnapshot = log.updates.length;

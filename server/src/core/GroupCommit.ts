@@ -71,7 +71,8 @@ export class GroupCommit {
     if (records.length === 0) return Promise.resolve([]);
     const bytes = records.reduce((sum, r) => sum + r.update.byteLength, 0);
     const conditional = records.some((r) => r.expectHead !== undefined);
-    const stamped = this.origin ? records.map((r) => ({ ...r, origin: this.origin })) : records;
+    // A document's copy stamps its own origin (node and copy); anything else gets the node's.
+    const stamped = this.origin ? records.map((r) => (r.origin ? r : { ...r, origin: this.origin })) : records;
     return new Promise<(string | null)[]>((resolve, reject) => {
       this.queue.push({ records: stamped, bytes, conditional, resolve, reject });
       if (!this.flushing) this.startFlushing();

@@ -97,23 +97,29 @@ export class SessionService {
     }
   }
 
-  /** Every document of the session goes to the store in one group commit (one transaction). */
+  /**
+   * Each section's documents go to the store in one group (one transaction, one script), on the
+   * condition that its index is still empty: a section seeded already, by a creation interrupted
+   * before the session record or by another node creating the session at the same moment, is
+   * left as it is, and the others are seeded. Never a clause twice.
+   */
   private async seedDocuments(
     session: string,
     template: SessionTemplate,
     author: UpdateAuthor,
     layout: ClauseLayout,
   ): Promise<void> {
-    // A creation interrupted after seeding (crash before the session record) left the documents:
-    // seeding again would double every clause. Only the record is missing then.
-    const first = template.sections[0];
-    if (first && (await this.store.position(`${session}/${first.id}`)) !== null) return;
-    try {
-      await this.commit.submitGroup(seedRecords(session, template, author, Date.now(), layout));
-    } catch (error) {
-      // Another node seeded it at the same moment (its index records came first): one seeding.
-      if (!(error instanceof StoreConflictError)) throw error;
-    }
+    const at = Date.now();
+    await Promise.all(
+      template.sections.map(async (section) => {
+        const records = seedRecords(session, { ...template, sections: [section] }, author, at, layout);
+        try {
+          await this.commit.submitGroup(records);
+        } catch (error) {
+          if (!(error instanceof StoreConflictError)) throw error;
+        }
+      }),
+    );
   }
 
   /** A demo session of `npm start`: created once, from a template, for an editor. */

@@ -36,7 +36,10 @@ interface Admission {
 }
 
 /** A /collab upgrade: with a URL token, or tokenless (each document's Auth message proves it). */
-type CollabAdmission = { readonly state: "proven"; readonly token: VerifiedToken } | { readonly state: "tokenless" };
+type CollabAdmission =
+  | { readonly state: "proven"; readonly token: VerifiedToken }
+  /** `release` gives back the place it took among the waiting sockets (once). */
+  | { readonly state: "tokenless"; readonly release: () => void };
 
 interface UpgradeQuery {
   token?: string;
@@ -101,6 +104,7 @@ export const collabPlugin: FastifyPluginAsync<CollabOptions> = async (app, optio
 
   const track = (request: FastifyRequest, endpoint: string, actor: Actor): void => {
     const socket = request.raw.socket;
+    if (socket.destroyed) return; // gone while its first document was being checked
     const labels = { endpoint, role: actor.role };
     metrics.connections.inc(labels);
     socket.once("close", () => metrics.connections.dec(labels));
@@ -111,7 +115,17 @@ export const collabPlugin: FastifyPluginAsync<CollabOptions> = async (app, optio
     if (request.query.token) return { state: "proven", token: (await admit(request, null)).token };
     checkOrigin(request);
     if (unidentified >= options.maxUnauthenticatedSockets) throw new GavelError("TOO_MANY_UNAUTHENTICATED");
-    return { state: "tokenless" };
+    // The place is taken at once, so concurrent upgrades cannot all pass the bound; it is given
+    // back when the socket authenticates a document or goes, whichever comes first.
+    unidentified += 1;
+    let held = true;
+    const release = () => {
+      if (!held) return;
+      held = false;
+      unidentified -= 1;
+    };
+    request.raw.socket.once("close", release);
+    return { state: "tokenless", release };
   };
 
   /**
@@ -121,14 +135,14 @@ export const collabPlugin: FastifyPluginAsync<CollabOptions> = async (app, optio
   const holdUnidentified = (
     ws: WebSocket,
     guard: SocketGuard,
+    release: () => void,
     identified: (token: VerifiedToken) => void,
   ): ((token: VerifiedToken) => void) => {
-    unidentified += 1;
     let waiting = true;
     const stopWaiting = () => {
       if (!waiting) return;
       waiting = false;
-      unidentified -= 1;
+      release();
       clearTimeout(deadline);
     };
     const deadline = setTimeout(() => {
@@ -198,7 +212,10 @@ export const collabPlugin: FastifyPluginAsync<CollabOptions> = async (app, optio
       const guard = new SocketGuard(ws, limits, metrics, proven?.expiresAt ?? Number.POSITIVE_INFINITY, ping);
       let onIdentified: ((token: VerifiedToken) => void) | undefined;
       if (proven) track(request, "multiplexed", proven.actor);
-      else onIdentified = holdUnidentified(ws, guard, (token) => track(request, "multiplexed", token.actor));
+      else if (admission.state === "tokenless")
+        onIdentified = holdUnidentified(ws, guard, admission.release, (token) =>
+          track(request, "multiplexed", token.actor),
+        );
       attachMultiplexedConnection(ws, guard, proven?.actor ?? null, {
         registry,
         sessions,

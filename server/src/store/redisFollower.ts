@@ -66,7 +66,7 @@ export function followRedisStreams(options: RedisFollowerOptions): StoreFollower
   let wake: (() => void) | null = null;
   const { unblock, groupOf } = options;
   // Asked before the first read: once a read blocks, the connection answers nothing else.
-  const id = unblock ? reader.clientId() : null;
+  let id = unblock ? reader.clientId() : null;
   id?.catch((error) => options.onError?.(error));
 
   const interrupt = () => {
@@ -139,6 +139,12 @@ export function followRedisStreams(options: RedisFollowerOptions): StoreFollower
       } catch (error) {
         if (closed) return;
         options.onError?.(error);
+        // The connection may have come back as another client: ask its id again, before the
+        // next read blocks it.
+        if (unblock) {
+          id = reader.clientId();
+          id.catch(() => undefined);
+        }
         await delay(200);
       }
     }

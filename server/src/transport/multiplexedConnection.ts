@@ -45,7 +45,7 @@ export interface MultiplexedDeps {
   readonly log: (message: string, error?: unknown) => void;
   readonly maxDocumentsPerSocket: number;
   readonly maxStatelessBytes: number;
-  /** Called once, when a tokenless socket's identity is proven by a document's token. */
+  /** Called once, when the first document opens on the socket (a tokenless socket is then authenticated). */
   readonly onIdentified?: (token: VerifiedToken) => void;
 }
 
@@ -66,12 +66,12 @@ export function attachMultiplexedConnection(
   const channels = new Map<string, Channel>();
   let closed = false;
   let identity: Identity = proven ? { state: "proven", actor: proven } : { state: "awaiting" };
+  let opened = false;
 
   /** The identity a document token proves: the socket's, or, for the first one, the socket's from now on. */
   const identify = (claimed: VerifiedToken): Actor => {
     if (identity.state === "awaiting") {
       identity = { state: "proven", actor: claimed.actor };
-      deps.onIdentified?.(claimed);
       return claimed.actor;
     }
     const { actor } = identity;
@@ -111,7 +111,8 @@ export function attachMultiplexedConnection(
     const queue: DocumentMessage[] = [];
     channels.set(address, { state: "authenticating", queue });
     try {
-      const actor = identify(await deps.verify(token));
+      const claimed = await deps.verify(token);
+      const actor = identify(claimed);
       const name = await deps.sessions.resolveDocument(actor, documentName);
       const host = await deps.registry.acquire(name);
       if (closed) {
@@ -122,6 +123,11 @@ export function attachMultiplexedConnection(
       guard.send(encodeMultiplexed.authenticated(address, writable ? "read-write" : "readonly"));
       const channel = open(address, host, actor);
       channels.set(address, channel);
+      // A tokenless socket counts as authenticated once a document is open on it.
+      if (!opened) {
+        opened = true;
+        deps.onIdentified?.(claimed);
+      }
       // Who is here already, as the plain endpoint tells on open: the stock provider does not ask
       // (QueryAwareness), so without this a newcomer sees nobody until each one's next update.
       const present = host.presence.visibleTo(channel.subscriber);
