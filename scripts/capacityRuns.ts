@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { setTimeout as delay } from "node:timers/promises";
-import { TEMPLATES } from "@gavel/model";
+import { TEMPLATES, writeClauseText } from "@gavel/model";
 import type { secretKey, signToken } from "@gavel/server";
 import { HocuspocusProvider, HocuspocusProviderWebsocket } from "@hocuspocus/provider";
 import { createClient } from "redis";
@@ -102,17 +102,17 @@ const MARKER = /~(\d+\.\d+)~/g;
 const OBSERVERS_PER_ROOM = 5;
 const TEMPLATE = TEMPLATES["wtdc-action-plan"];
 
-/** What an anchor room starts from: a clause-like paragraph, the same bytes for every client. */
-const ANCHOR_SEED = (() => {
+/**
+ * What anchor room `i` starts from: the text of the template clause Gavel's room `i` holds
+ * (same paragraphs, marks and brackets), the same bytes for every client of the room.
+ */
+const UNLOCKED_CLAUSES = TEMPLATE.sections.flatMap((section) => section.clauses.filter((c) => !c.locked));
+const ANCHOR_SEEDS = UNLOCKED_CLAUSES.map((clause) => {
   const doc = new Y.Doc();
   doc.clientID = 1;
-  const paragraph = new Y.XmlElement("paragraph");
-  doc.getXmlFragment("default").insert(0, [paragraph]);
-  const text = new Y.XmlText();
-  paragraph.insert(0, [text]);
-  text.insert(0, "Invites Member States to consider the draft resolution and its annexes. ".repeat(4));
+  writeClauseText(doc, clause.paragraphs);
   return Y.encodeStateAsUpdate(doc);
-})();
+});
 
 export interface Peer {
   readonly doc: Y.Doc;
@@ -258,7 +258,8 @@ async function deleteRedisKeys(url: string, prefix: string): Promise<void> {
 
 function connect(target: Target, running: Running, room: string, token: string | undefined, client = 0): Peer {
   const doc = new Y.Doc();
-  if (!target.gavel) Y.applyUpdate(doc, ANCHOR_SEED);
+  if (!target.gavel)
+    Y.applyUpdate(doc, ANCHOR_SEEDS[anchorIndex(room) % ANCHOR_SEEDS.length] ?? new Uint8Array([0, 0]));
   const base = (running.children[client % running.children.length] ?? running.child).wsUrl;
   if (target.provider === "y") {
     const provider = new WebsocketProvider(target.gavel ? `${base}/y` : base, room, doc, {
@@ -295,6 +296,11 @@ function connect(target: Target, running: Running, room: string, token: string |
       doc.destroy();
     },
   };
+}
+
+/** `room-12` -> 12. */
+function anchorIndex(room: string): number {
+  return Number(room.slice(room.lastIndexOf("-") + 1)) || 0;
 }
 
 export function firstText(doc: Y.Doc): Y.XmlText | null {
