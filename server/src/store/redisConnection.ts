@@ -99,11 +99,27 @@ function newCluster(nodes: readonly string[], script: string) {
 type Standalone = ReturnType<typeof newClient>;
 type Cluster = ReturnType<typeof newCluster>;
 
-function standalone(client: Standalone): RedisConnection {
+type KeyCommands = Pick<
+  RedisConnection,
+  | "appendBatch"
+  | "evalScript"
+  | "xRange"
+  | "hmGetBuffers"
+  | "hSet"
+  | "sMembers"
+  | "get"
+  | "setNX"
+  | "exists"
+  | "hSetNX"
+  | "hGet"
+  | "hVals"
+>;
+
+/** The commands on one section's keys: the same calls on one server and on a cluster. */
+function keyCommands(client: Standalone | Cluster): KeyCommands {
   // Same connection, but bulk strings come back as Buffers: needed for binary fields.
   const bin = client.withTypeMapping({ [RESP_TYPES.BLOB_STRING]: Buffer });
   return {
-    cluster: false,
     appendBatch: (_script, keys, args) => client.appendBatch(keys, args),
     evalScript: (script, keys, args) => client.eval(script, { keys, arguments: args }),
     xRange: async (key, from, end, count) => entries((await bin.xRange(key, from, end, { COUNT: count })) ?? []),
@@ -116,6 +132,38 @@ function standalone(client: Standalone): RedisConnection {
     hSetNX: async (key, field, value) => (await client.hSetNX(key, field, value)) === 1,
     hGet: async (key, field) => (await client.hGet(key, field)) ?? null,
     hVals: (key) => client.hVals(key),
+  };
+}
+
+/** Sharded pub/sub: `publisher` publishes, `sub` (a connection of its own) subscribes. */
+function pubSub(
+  publisher: Standalone | Cluster,
+  sub: Standalone | Cluster,
+  onError?: (error: unknown) => void,
+): PubSub {
+  sub.on("error", (error: Error) => onError?.(error));
+  const ready = sub.connect();
+  return {
+    publish: async (channel, message) => void (await publisher.sPublish(channel, message)),
+    subscribe: async (channel, listener) => {
+      await ready;
+      await sub.sSubscribe(channel, (message) => listener(message));
+    },
+    unsubscribe: async (channel) => {
+      await ready;
+      await sub.sUnsubscribe(channel);
+    },
+    close: async () => {
+      await ready.catch(() => undefined);
+      await sub.close().catch(() => undefined);
+    },
+  };
+}
+
+function standalone(client: Standalone): RedisConnection {
+  return {
+    cluster: false,
+    ...keyCommands(client),
     scan: async (pattern) => {
       const found: string[] = [];
       for await (const keys of client.scanIterator({ MATCH: pattern, COUNT: 500 })) found.push(...keys);
@@ -130,26 +178,7 @@ function standalone(client: Standalone): RedisConnection {
         unblock: async (clientId) => void (await client.clientUnblock(clientId)),
       };
     },
-    pubsub: (onError) => {
-      const sub = client.duplicate();
-      sub.on("error", (error: Error) => onError?.(error));
-      const ready = sub.connect();
-      return {
-        publish: async (channel, message) => void (await client.sPublish(channel, message)),
-        subscribe: async (channel, listener) => {
-          await ready;
-          await sub.sSubscribe(channel, (message) => listener(message));
-        },
-        unsubscribe: async (channel) => {
-          await ready;
-          await sub.sUnsubscribe(channel);
-        },
-        close: async () => {
-          await ready.catch(() => undefined);
-          if (sub.isOpen) sub.destroy();
-        },
-      };
-    },
+    pubsub: (onError) => pubSub(client, client.duplicate(), onError),
     ping: async () => void (await client.ping()),
     close: async () => {
       if (client.isOpen) await client.close();
@@ -158,21 +187,9 @@ function standalone(client: Standalone): RedisConnection {
 }
 
 function clustered(cluster: Cluster): RedisConnection {
-  const bin = cluster.withTypeMapping({ [RESP_TYPES.BLOB_STRING]: Buffer });
   return {
     cluster: true,
-    appendBatch: (_script, keys, args) => cluster.appendBatch(keys, args),
-    evalScript: (script, keys, args) => cluster.eval(script, { keys, arguments: args }),
-    xRange: async (key, from, end, count) => entries((await bin.xRange(key, from, end, { COUNT: count })) ?? []),
-    hmGetBuffers: (key, fields) => bin.hmGet(key, fields),
-    hSet: async (key, fields) => void (await cluster.hSet(key, fields)),
-    sMembers: (key) => cluster.sMembers(key),
-    get: (key) => cluster.get(key),
-    setNX: async (key, value) => void (await cluster.set(key, value, { NX: true })),
-    exists: async (key) => (await cluster.exists(key)) > 0,
-    hSetNX: async (key, field, value) => (await cluster.hSetNX(key, field, value)) === 1,
-    hGet: async (key, field) => (await cluster.hGet(key, field)) ?? null,
-    hVals: (key) => cluster.hVals(key),
+    ...keyCommands(cluster),
     scan: async (pattern) => {
       const found: string[] = [];
       for (const master of cluster.masters) {
@@ -188,26 +205,7 @@ function clustered(cluster: Cluster): RedisConnection {
       const ready = conn.connect();
       return { reader: streamReader(ready.then(() => conn.withTypeMapping({ [RESP_TYPES.BLOB_STRING]: Buffer }))) };
     },
-    pubsub: (onError) => {
-      const sub = cluster.duplicate();
-      sub.on("error", (error: Error) => onError?.(error));
-      const ready = sub.connect();
-      return {
-        publish: async (channel, message) => void (await cluster.sPublish(channel, message)),
-        subscribe: async (channel, listener) => {
-          await ready;
-          await sub.sSubscribe(channel, (message) => listener(message));
-        },
-        unsubscribe: async (channel) => {
-          await ready;
-          await sub.sUnsubscribe(channel);
-        },
-        close: async () => {
-          await ready.catch(() => undefined);
-          await sub.close().catch(() => undefined);
-        },
-      };
-    },
+    pubsub: (onError) => pubSub(cluster, cluster.duplicate(), onError),
     ping: async () => {
       for (const master of cluster.masters) await (await cluster.nodeClient(master)).ping();
     },
