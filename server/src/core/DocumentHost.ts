@@ -239,8 +239,11 @@ export class DocumentHost {
   private afterStored(update: Uint8Array, id: string, author: UpdateAuthor, from: DocSubscriber | null): WriteOutcome {
     // Stored, so acknowledged; a dropped copy's subscribers resynchronise from the store instead.
     if (this.broken) return this.settle({ type: "applied" });
-    if (this.followedBy === null) this.setHead(id);
-    this.updatesSinceSnapshot += 1;
+    // Followed, the head and the count since the snapshot move with the follower's deliveries.
+    if (this.followedBy === null) {
+      this.setHead(id);
+      this.updatesSinceSnapshot += 1;
+    }
     const frames = new SharedFrames(update);
     for (const subscriber of this.subscribers) {
       if (subscriber !== from) subscriber.sendUpdate(update, frames);
@@ -266,11 +269,13 @@ export class DocumentHost {
           this.breakCopy("the server could not apply another node's update");
           return;
         }
-        this.updatesSinceSnapshot += 1;
         const frames = new SharedFrames(entry.update);
         for (const subscriber of this.subscribers) subscriber.sendUpdate(entry.update, frames);
         this.hooks.onFollowed?.(this, entry);
       }
+      // Every entry up to the head is in this copy, and counted: a snapshot at this head covers
+      // exactly these (compaction must not believe in-flight updates covered).
+      this.updatesSinceSnapshot += 1;
       this.setHead(entry.id);
     }
   }
@@ -363,7 +368,9 @@ export class DocumentHost {
     // before them may not be here yet: the snapshot claims only the head (it may hold more).
     const atEncoding = this.head;
     const mark = this.appliedSeq;
-    const covered = this.updatesSinceSnapshot + (mark - this.durableSeq);
+    // Followed: exactly the entries up to the head are counted; else the count plus what is in flight.
+    const covered =
+      this.followedBy === null ? this.updatesSinceSnapshot + (mark - this.durableSeq) : this.updatesSinceSnapshot;
     if (this.durableSeq >= mark) return { state, head: atEncoding, covered };
     const head = await new Promise<string | null>((resolve) => {
       this.barriers.push({ mark, release: resolve, fail: () => resolve(null) });
@@ -496,7 +503,10 @@ export class DocumentHost {
       }
       if (id === null) return this.settle({ type: "refused", code: "LOCKED", reason: "the clause is locked" });
       // Appended right after the head it expected: nothing lies between, so the head is its id.
-      if (expected !== undefined && this.head === expected) this.setHead(id);
+      if (expected !== undefined && this.head === expected) {
+        this.updatesSinceSnapshot += 1;
+        this.setHead(id);
+      }
       return this.apply(update, id, author);
     } finally {
       this.endFlight();

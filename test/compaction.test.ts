@@ -1,0 +1,65 @@
+import { join } from "node:path";
+import type { DocName } from "@gavel/model";
+import { openSqliteStore } from "@gavel/server";
+import { describe, expect, it } from "vitest";
+import * as Y from "yjs";
+import type { DocSubscriber } from "../server/src/core/DocumentHost.ts";
+import { clauseText, typeInto } from "./support/clients.ts";
+import { gatedStore } from "./support/gatedStore.ts";
+import { startTestServer, waitUntil } from "./support/server.ts";
+import { tempDir } from "./support/tmp.ts";
+
+const CLAUSE: DocName = {
+  kind: "clause",
+  name: "demo/implementation/c4",
+  session: "demo",
+  section: "implementation",
+  clause: "c4",
+};
+
+describe("compaction of a followed copy", () => {
+  it("a snapshot taken while updates are on their way counts only what it covers: once the clause unloads, a load is the snapshot alone", async () => {
+    const dataDir = tempDir("gavel-compaction-");
+    const gated = gatedStore(openSqliteStore({ file: join(dataDir, "gavel.sqlite") }));
+    const t = await startTestServer({
+      store: gated.store,
+      dataDir,
+      env: { COMPACT_EVERY: "3", UNLOAD_AFTER_MS: "100" },
+    });
+    const host = await t.server.registry.acquire(CLAUSE);
+    const writer: DocSubscriber = {
+      actor: { sub: "d-1", name: "D", role: "delegate", delegation: "AFR", session: "demo" },
+      sendUpdate() {},
+      sendAwareness() {},
+      notify() {},
+      documentLost() {},
+    };
+    host.subscribe(writer);
+    const client = new Y.Doc();
+    Y.applyUpdate(client, Y.encodeStateAsUpdate(host.doc));
+    const edit = (i: number) => {
+      const before = Y.encodeStateVector(client);
+      typeInto(client, `<${i}>`);
+      return host.receiveUpdate(writer, Y.encodeStateAsUpdate(client, before), false);
+    };
+    // Two edits stored; then the third is held in the store while seven more arrive: when it is
+    // stored, the count reaches COMPACT_EVERY and the compaction encodes the copy with those
+    // seven still on their way.
+    const outcomes = [await edit(0), await edit(1)];
+    gated.hold();
+    const pending = [edit(2)];
+    await waitUntil(() => gated.heldAppends() > 0, "the third append held");
+    for (let i = 3; i < 10; i += 1) pending.push(edit(i));
+    gated.release();
+    outcomes.push(...(await Promise.all(pending)));
+    expect(outcomes.map((o) => o.type)).toEqual(Array.from({ length: 10 }, () => "applied"));
+    host.unsubscribe(writer);
+    t.server.registry.release(host);
+    await waitUntil(() => t.server.registry.loadedCount === 0, "the clause and its index unloaded", 10_000);
+    const log = await t.store.load(CLAUSE.name);
+    expect(log.updates).toHaveLength(0);
+    const fresh = new Y.Doc();
+    if (log.snapshot) Y.applyUpdate(fresh, log.snapshot);
+    expect(clauseText(fresh)).toBe(clauseText(client));
+  });
+});
