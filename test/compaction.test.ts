@@ -62,4 +62,39 @@ describe("compaction of a followed copy", () => {
     if (log.snapshot) Y.applyUpdate(fresh, log.snapshot);
     expect(clauseText(fresh)).toBe(clauseText(client));
   });
+
+  it("a snapshot encoded while updates are on their way says it covers only the entries up to its head", async () => {
+    const dataDir = tempDir("gavel-compaction-");
+    const gated = gatedStore(openSqliteStore({ file: join(dataDir, "gavel.sqlite") }));
+    const t = await startTestServer({ store: gated.store, dataDir, env: { COMPACT_EVERY: "1000" } });
+    const host = await t.server.registry.acquire(CLAUSE);
+    const writer: DocSubscriber = {
+      actor: { sub: "d-2", name: "D", role: "delegate", delegation: "AFR", session: "demo" },
+      sendUpdate() {},
+      sendAwareness() {},
+      notify() {},
+      documentLost() {},
+    };
+    host.subscribe(writer);
+    const client = new Y.Doc();
+    Y.applyUpdate(client, Y.encodeStateAsUpdate(host.doc));
+    const countBefore = host.updatesSinceSnapshot;
+    const headBefore = host.head;
+    gated.hold();
+    const pending = [];
+    for (let i = 0; i < 5; i += 1) {
+      const before = Y.encodeStateVector(client);
+      typeInto(client, `<${i}>`);
+      pending.push(host.receiveUpdate(writer, Y.encodeStateAsUpdate(client, before), false));
+      if (i === 0) await waitUntil(() => gated.heldAppends() > 0, "the first append held");
+    }
+    // Encoded now, with all five applied and none stored: it may hold them, it covers only the head.
+    const snapshot = host.durableSnapshot();
+    gated.release();
+    await Promise.all(pending);
+    const taken = await snapshot;
+    expect(taken?.head).toBe(headBefore);
+    expect(taken?.covered).toBe(countBefore);
+    expect(host.updatesSinceSnapshot).toBe(countBefore + 5);
+  });
 });

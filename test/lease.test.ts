@@ -1,7 +1,7 @@
 import { createClient } from "redis";
 import { afterAll, describe, expect, it } from "vitest";
 import { clauseText, plainClient, typeInto } from "./support/clients.ts";
-import { redisUrlForTests, testPrefix } from "./support/redis.ts";
+import { deleteKeys, redisUrlForTests, testPrefix } from "./support/redis.ts";
 import { makeToken, waitUntil } from "./support/server.ts";
 import { spawnServer } from "./support/serverProcess.ts";
 import { tempDir } from "./support/tmp.ts";
@@ -67,12 +67,6 @@ describe("one owner per store", () => {
     const joiner = spawnServer({ ...env, REDIS_PREFIX: owned, DATA_DIR: tempDir("gavel-lease-sj-") });
     await expect(joiner).rejects.toThrow(/holds the lease .* for itself/);
     expect(owner.alive()).toBe(true);
-    for (const p of [shared, owned]) {
-      const client = createClient({ url: await redisUrlForTests() });
-      await client.connect();
-      for await (const keys of client.scanIterator({ MATCH: `${p}*`, COUNT: 500 }))
-        if (keys.length > 0) await client.unlink(keys);
-      await client.close();
-    }
+    await deleteKeys(await redisUrlForTests(), [shared, owned]);
   });
 });

@@ -1,8 +1,7 @@
-import { createClient } from "redis";
 import { afterAll, describe, expect, it, onTestFinished } from "vitest";
 import { openRedisStore, type RedisStore, type RedisStoreOptions } from "../server/src/store/redisStore.ts";
 import type { StoredUpdate, UpdateAuthor, UpdateRecord } from "../server/src/store/Store.ts";
-import { redisUrlForTests, startRedisServer, testPrefix } from "./support/redis.ts";
+import { deleteKeys, redisUrlForTests, startRedisServer, testPrefix } from "./support/redis.ts";
 import { startRedisCluster } from "./support/redisCluster.ts";
 import { waitUntil } from "./support/server.ts";
 import { tempDir } from "./support/tmp.ts";
@@ -40,19 +39,7 @@ function collect(store: RedisStore) {
   return { follower, got, calls, errors, of: (doc: string) => got.get(doc) ?? [] };
 }
 
-afterAll(async () => {
-  const client = createClient({ url: await redisUrlForTests() });
-  await client.connect();
-  try {
-    for (const prefix of prefixes) {
-      for await (const keys of client.scanIterator({ MATCH: `${prefix}*`, COUNT: 500 })) {
-        if (keys.length > 0) await client.unlink(keys);
-      }
-    }
-  } finally {
-    client.destroy();
-  }
-});
+afterAll(async () => deleteKeys(await redisUrlForTests(), prefixes));
 
 describe("following the Redis store (issue 10: the log is the only way state enters memory)", () => {
   it("a node follows what another node appends: that document's entries only, in order, with origin, author, command and lock effect", async () => {

@@ -3,7 +3,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { GroupCommit } from "../server/src/core/GroupCommit.ts";
 import { openRedisStore, type RedisStore } from "../server/src/store/redisStore.ts";
 import type { UpdateAuthor, UpdateRecord } from "../server/src/store/Store.ts";
-import { redisUrlForTests, testPrefix } from "./support/redis.ts";
+import { deleteKeys, redisUrlForTests, testPrefix } from "./support/redis.ts";
 
 const ANA: UpdateAuthor = { sub: "u-ana", name: "Ana", role: "delegate", delegation: "fr" };
 
@@ -23,17 +23,7 @@ async function open(prefix = testPrefix("redis-store"), onEntriesRead?: (key: st
 
 afterAll(async () => {
   for (const store of opened) await store.close();
-  const client = createClient({ url: await redisUrlForTests() });
-  await client.connect();
-  try {
-    for (const prefix of prefixes) {
-      for await (const keys of client.scanIterator({ MATCH: `${prefix}*`, COUNT: 500 })) {
-        if (keys.length > 0) await client.unlink(keys);
-      }
-    }
-  } finally {
-    client.destroy();
-  }
+  await deleteKeys(await redisUrlForTests(), prefixes);
 });
 
 describe("Redis store", () => {

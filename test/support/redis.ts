@@ -126,3 +126,18 @@ export async function redisUrlForTests(): Promise<string> {
 export function testPrefix(name: string): string {
   return `gavel-test:${name}:${process.pid}:${randomBytes(6).toString("hex")}:`;
 }
+
+/** Deletes every key under `prefixes` at `url` (a test run's own keys, never anyone else's). */
+export async function deleteKeys(url: string, prefixes: readonly string[]): Promise<void> {
+  const client = createClient({ url });
+  await client.connect();
+  try {
+    for (const prefix of prefixes) {
+      for await (const keys of client.scanIterator({ MATCH: `${prefix}*`, COUNT: 500 })) {
+        if (keys.length > 0) await client.unlink(keys);
+      }
+    }
+  } finally {
+    client.destroy();
+  }
+}
