@@ -20,62 +20,70 @@ const SENTENCE =
   "and the report shall be published in all six official languages of the Union first, too.";
 
 describe("typing in the drafting room while others work", () => {
-  it("a delegate types 200 characters while another brackets, adds an alternative and proposes a clause, and the chair sets a state and locks, all in the same section: not one character is lost", async () => {
-    expect(SENTENCE.length).toBe(200);
-    const t = await startTestServer();
-    const browser = await launchBrowser();
-    const chairToken = await t.token("chair", { name: "Chair" });
-    const open = async (token: string) => openRoom(browser, t.httpUrl, token, { section: "implementation" });
-    const ana = await open(await t.token("delegate", { name: "Ana", delegation: "AFR" }));
-    const ben = await open(await t.token("delegate", { name: "Ben", delegation: "CEPT" }));
-    const chair = await open(chairToken);
-    await Promise.all([ana, ben, chair].map((r) => clauseReady(r.page, "c7")));
-    const before = await serverText(t.httpUrl, chairToken, "implementation", "c2");
+  it.each(EDITORS)(
+    "(%s) a delegate types 200 characters while another brackets a word of the text she types after, adds an alternative and proposes a clause, and the chair sets a state and locks, all in the same section: not one character is lost or misplaced",
+    async (editor) => {
+      expect(SENTENCE.length).toBe(200);
+      const t = await startTestServer({ editor });
+      const browser = await launchBrowser();
+      const chairToken = await t.token("chair", { name: "Chair" });
+      const open = async (token: string) => openRoom(browser, t.httpUrl, token, { section: "implementation" });
+      const ana = await open(await t.token("delegate", { name: "Ana", delegation: "AFR" }));
+      const ben = await open(await t.token("delegate", { name: "Ben", delegation: "CEPT" }));
+      const chair = await open(chairToken);
+      await Promise.all([ana, ben, chair].map((r) => clauseReady(r.page, "c7")));
+      const before = await serverText(t.httpUrl, chairToken, "implementation", "c2");
 
-    await clickAtEnd(ana.page, "c2");
-    let typed = false;
-    const typing = ana.page.keyboard.type(` ${SENTENCE}`, { delay: 40 }).then(() => {
-      typed = true;
-    });
+      await clickAtEnd(ana.page, "c2");
+      let typed = false;
+      const typing = ana.page.keyboard.type(` ${SENTENCE}`, { delay: 40 }).then(() => {
+        typed = true;
+      });
 
-    // Ben brackets a word of clause 7, adds an alternative to it and proposes a clause after it.
-    await selectText(ben.page, "c7", "reliable");
-    await actionButton(ben.page, "bracket").click();
-    await cursorIn(ben.page, "c7", "reliable");
-    await actionButton(ben.page, "alternative").click();
-    await ben.page.keyboard.type("trustworthy", { delay: 30 });
-    await actionButton(ben.page, "propose").click();
-    await waitUntilAsync(async () => (await ben.page.locator("article.clause").count()) === 9, "the proposed clause");
+      // Ben brackets a word of the very text Ana types after: the bracket splits the text her caret is in.
+      await selectText(ben.page, "c2", "affordable");
+      await actionButton(ben.page, "bracket").click();
+      await clauseOf(ana.page, "c2").locator(".proposers", { hasText: "CEPT" }).waitFor();
 
-    // The chair sets clause 4 agreed ad referendum, then locks it.
-    await clauseOf(chair.page, "c4").locator("button.number").click();
-    await chair.page.locator('.toolbar [data-field="state"]').selectOption("agreed_ad_ref");
-    await chair.page.locator('.toolbar [data-field="pending"]').fill("CEPT");
-    await actionButton(chair.page, "set-state").click();
-    await clauseOf(ana.page, "c4").locator('.state-badge[data-state="agreed_ad_ref"]').waitFor();
-    await chair.page.locator('.toolbar [data-field="reason"]').fill("pending confirmation from capitals");
-    await actionButton(chair.page, "lock").click();
-    await clauseOf(ana.page, "c4").locator(".lock-mark").waitFor();
-    // Everything above happened while Ana was still typing: the test means what it says.
-    expect(typed).toBe(false);
+      // Ben brackets a word of clause 7, adds an alternative to it and proposes a clause after it.
+      await selectText(ben.page, "c7", "reliable");
+      await actionButton(ben.page, "bracket").click();
+      await cursorIn(ben.page, "c7", "reliable");
+      await actionButton(ben.page, "alternative").click();
+      await ben.page.keyboard.type("trustworthy", { delay: 30 });
+      await actionButton(ben.page, "propose").click();
+      await waitUntilAsync(async () => (await ben.page.locator("article.clause").count()) === 9, "the proposed clause");
 
-    await typing;
-    const expected = `${before} ${SENTENCE}`;
-    await waitUntilAsync(
-      async () =>
-        (await serverText(t.httpUrl, chairToken, "implementation", "c2")) === expected &&
-        (await shownText(ana.page, "c2")) === expected,
-      "every character of the sentence is in the page and stored",
-      15_000,
-    );
-    expect(await shownText(ben.page, "c2")).toBe(expected);
-    const focused = await ana.page.evaluate(() =>
-      document.activeElement?.closest("article")?.getAttribute("data-clause"),
-    );
-    expect(focused).toBe("c2");
-    expect(await serverText(t.httpUrl, chairToken, "implementation", "c7")).toContain("[reliable][trustworthy]");
-    for (const r of [ana, ben, chair]) expect(r.errors).toEqual([]);
-  });
+      // The chair sets clause 4 agreed ad referendum, then locks it.
+      await clauseOf(chair.page, "c4").locator("button.number").click();
+      await chair.page.locator('.toolbar [data-field="state"]').selectOption("agreed_ad_ref");
+      await chair.page.locator('.toolbar [data-field="pending"]').fill("CEPT");
+      await actionButton(chair.page, "set-state").click();
+      await clauseOf(ana.page, "c4").locator('.state-badge[data-state="agreed_ad_ref"]').waitFor();
+      await chair.page.locator('.toolbar [data-field="reason"]').fill("pending confirmation from capitals");
+      await actionButton(chair.page, "lock").click();
+      await clauseOf(ana.page, "c4").locator(".lock-mark").waitFor();
+      // Everything above happened while Ana was still typing: the test means what it says.
+      expect(typed).toBe(false);
+
+      await typing;
+      const expected = `${before.replace("affordable", "[affordable]")} ${SENTENCE}`;
+      await waitUntilAsync(
+        async () =>
+          (await serverText(t.httpUrl, chairToken, "implementation", "c2")) === expected &&
+          (await shownText(ana.page, "c2")) === expected,
+        "every character of the sentence is in the page and stored",
+        15_000,
+      );
+      expect(await shownText(ben.page, "c2")).toBe(expected);
+      const focused = await ana.page.evaluate(() =>
+        document.activeElement?.closest("article")?.getAttribute("data-clause"),
+      );
+      expect(focused).toBe("c2");
+      expect(await serverText(t.httpUrl, chairToken, "implementation", "c7")).toContain("[reliable][trustworthy]");
+      for (const r of [ana, ben, chair]) expect(r.errors).toEqual([]);
+    },
+  );
 
   describe.each(EDITORS)("concurrent typing (%s)", (editor) => {
     it("two delegates type into the same clause at once; both pages and the server end with both contributions, and each sees the other's caret with a name in a visible colour", async () => {
@@ -134,37 +142,40 @@ describe("typing in the drafting room while others work", () => {
 });
 
 describe("composition (IME) in the drafting room", () => {
-  it("a composition in progress survives a remote bracket and a clause inserted above: the composed word lands in full", async () => {
-    const t = await startTestServer();
-    const browser = await launchBrowser();
-    const chairToken = await t.token("chair", { name: "Chair" });
-    const yui = await openRoom(browser, t.httpUrl, await t.token("delegate", { name: "Yui", delegation: "APT" }), {
-      section: "glossary",
-    });
-    const chair = await openRoom(browser, t.httpUrl, chairToken, { section: "glossary" });
-    await Promise.all([clauseReady(yui.page, "c3"), clauseReady(chair.page, "c2")]);
-    const before = await serverText(t.httpUrl, chairToken, "glossary", "c3");
-    await clickAtEnd(yui.page, "c3");
-    const ime = await yui.page.context().newCDPSession(yui.page);
-    // An input method composes 東京 in steps, while the chair inserts a clause above and brackets another.
-    await ime.send("Input.imeSetComposition", { text: "と", selectionStart: 1, selectionEnd: 1 });
-    await clauseOf(chair.page, "c1").locator("button.number").click();
-    await actionButton(chair.page, "propose").click();
-    await waitUntilAsync(async () => (await yui.page.locator("article.clause").count()) === 5, "the inserted clause");
-    await ime.send("Input.imeSetComposition", { text: "とうきょう", selectionStart: 5, selectionEnd: 5 });
-    await chair.page.locator('.toolbar [name="by"]').fill("ARB");
-    await selectText(chair.page, "c2", "Output");
-    await actionButton(chair.page, "bracket").click();
-    await clauseOf(yui.page, "c2").locator(".proposers", { hasText: "ARB" }).waitFor();
-    await ime.send("Input.imeSetComposition", { text: "東京", selectionStart: 2, selectionEnd: 2 });
-    await ime.send("Input.insertText", { text: "東京" });
-    const expected = `${before}東京`;
-    await waitUntilAsync(
-      async () =>
-        (await serverText(t.httpUrl, chairToken, "glossary", "c3")) === expected &&
-        (await shownText(yui.page, "c3")) === expected,
-      "the composed word is in the page and stored, once",
-    );
-    expect(yui.errors).toEqual([]);
-  });
+  it.each(EDITORS)(
+    "(%s) a composition in progress survives a remote bracket and a clause inserted above: the composed word lands in full",
+    async (editor) => {
+      const t = await startTestServer({ editor });
+      const browser = await launchBrowser();
+      const chairToken = await t.token("chair", { name: "Chair" });
+      const yui = await openRoom(browser, t.httpUrl, await t.token("delegate", { name: "Yui", delegation: "APT" }), {
+        section: "glossary",
+      });
+      const chair = await openRoom(browser, t.httpUrl, chairToken, { section: "glossary" });
+      await Promise.all([clauseReady(yui.page, "c3"), clauseReady(chair.page, "c2")]);
+      const before = await serverText(t.httpUrl, chairToken, "glossary", "c3");
+      await clickAtEnd(yui.page, "c3");
+      const ime = await yui.page.context().newCDPSession(yui.page);
+      // An input method composes 東京 in steps, while the chair inserts a clause above and brackets another.
+      await ime.send("Input.imeSetComposition", { text: "と", selectionStart: 1, selectionEnd: 1 });
+      await clauseOf(chair.page, "c1").locator("button.number").click();
+      await actionButton(chair.page, "propose").click();
+      await waitUntilAsync(async () => (await yui.page.locator("article.clause").count()) === 5, "the inserted clause");
+      await ime.send("Input.imeSetComposition", { text: "とうきょう", selectionStart: 5, selectionEnd: 5 });
+      await chair.page.locator('.toolbar [name="by"]').fill("ARB");
+      await selectText(chair.page, "c2", "Output");
+      await actionButton(chair.page, "bracket").click();
+      await clauseOf(yui.page, "c2").locator(".proposers", { hasText: "ARB" }).waitFor();
+      await ime.send("Input.imeSetComposition", { text: "東京", selectionStart: 2, selectionEnd: 2 });
+      await ime.send("Input.insertText", { text: "東京" });
+      const expected = `${before}東京`;
+      await waitUntilAsync(
+        async () =>
+          (await serverText(t.httpUrl, chairToken, "glossary", "c3")) === expected &&
+          (await shownText(yui.page, "c3")) === expected,
+        "the composed word is in the page and stored, once",
+      );
+      expect(yui.errors).toEqual([]);
+    },
+  );
 });

@@ -19,6 +19,12 @@ import * as Y from "yjs";
  * (y-prosemirror); this does the same: before a remote update is applied, each selection point
  * becomes a Yjs position tied to the character on its left (assoc -1), and after it the caret
  * is put back there.
+ *
+ * A remote bracket over a word splits the text node the caret is in: @lexical/yjs deletes the
+ * rest of the node's text and inserts it again as new nodes, so the caret's character is gone and
+ * its Yjs position would land before the new bracket. When the character on the caret's left was
+ * deleted, the caret keeps its place in the paragraph's text instead: the text before and after
+ * the update is compared, and the caret moves only by what changed in front of it.
  */
 
 interface Spot {
@@ -78,6 +84,39 @@ function offsetOf(block: Y.XmlText, index: number): number {
   return offset;
 }
 
+/** The paragraph's text as Lexical shows it: its strings, without the text nodes' headers. */
+function plainOf(block: Y.XmlText): string {
+  let text = "";
+  for (let item = block._start; item !== null; item = item.right) {
+    if (!item.deleted && item.content instanceof Y.ContentString) text += item.content.str;
+  }
+  return text;
+}
+
+/** Where `offset` in `before` is in `after`: it moves only by what changed in front of it. */
+function mapOffset(before: string, after: string, offset: number): number {
+  const shorter = Math.min(before.length, after.length);
+  let prefix = 0;
+  while (prefix < shorter && before[prefix] === after[prefix]) prefix += 1;
+  let suffix = 0;
+  while (suffix < shorter - prefix && before[before.length - 1 - suffix] === after[after.length - 1 - suffix]) {
+    suffix += 1;
+  }
+  if (offset <= prefix) return offset;
+  if (offset >= before.length - suffix) return after.length - (before.length - offset);
+  return after.length - suffix;
+}
+
+/** Whether the character a position is tied to was deleted. */
+function tiedToDeleted(doc: Y.Doc, position: Y.RelativePosition): boolean {
+  if (position.item === null) return false;
+  try {
+    return Y.getItem(doc.store, position.item).deleted;
+  } catch {
+    return true;
+  }
+}
+
 function $select(spots: readonly [Spot, Spot]): void {
   const selection = $getSelection();
   if (!$isRangeSelection(selection)) return;
@@ -113,14 +152,21 @@ export function keepCaret(editor: LexicalEditor, doc: Y.Doc): (() => void) | nul
   });
   if (!spots) return null;
   const blocks = blocksOf(doc);
-  const relative = spots.map((spot) => {
+  const kept = spots.map((spot) => {
     const block = blocks[spot.block];
-    return block ? Y.createRelativePositionFromTypeIndex(block, indexOf(block, spot.offset), -1) : null;
+    if (!block) return null;
+    const position = Y.createRelativePositionFromTypeIndex(block, indexOf(block, spot.offset), -1);
+    return { block, position, text: plainOf(block), offset: spot.offset };
   });
   return () => {
     const after = blocksOf(doc);
-    const back = relative.map((position): Spot | null => {
-      const absolute = position ? Y.createAbsolutePositionFromRelativePosition(position, doc) : null;
+    const back = kept.map((spot): Spot | null => {
+      if (!spot) return null;
+      if (tiedToDeleted(doc, spot.position)) {
+        const block = after.indexOf(spot.block);
+        if (block >= 0) return { block, offset: mapOffset(spot.text, plainOf(spot.block), spot.offset) };
+      }
+      const absolute = Y.createAbsolutePositionFromRelativePosition(spot.position, doc);
       const block = absolute ? after.indexOf(absolute.type as Y.XmlText) : -1;
       const type = after[block];
       return absolute && type ? { block, offset: offsetOf(type, absolute.index) } : null;
