@@ -94,7 +94,7 @@ export const LOADS: readonly Load[] = [
 ];
 
 const SEED = Number(process.env.BENCH_SEED ?? 20_261_201);
-const WARMUP_MS = 2_000;
+export const WARMUP_MS = Number(process.env.BENCH_WARMUP_SECONDS ?? 2) * 1000;
 const DRAIN_MS = 5_000;
 const CONNECT_TIMEOUT_MS = 90_000;
 const DELEGATIONS = ["AFR", "ARB", "APT", "CEPT", "CITEL", "RCC"] as const;

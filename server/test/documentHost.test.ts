@@ -420,7 +420,13 @@ describe("DocumentHost writes", () => {
       host.receiveUpdate(a, changes[2] ?? new Uint8Array(0), false),
     ]);
     expect(outcomes.map((o) => o.type)).toEqual(["applied", "applied", "applied"]);
-    expect(watcher.updates.map(bytes)).toEqual(changes.map(bytes));
+    // Stored in one batch, they go out as one merged update per subscriber; a writer gets only
+    // the others' updates, never its own.
+    expect(watcher.updates.map(bytes)).toEqual([bytes(Y.mergeUpdates(changes))]);
+    expect(a.updates.map(bytes)).toEqual([bytes(changes[1] ?? new Uint8Array(0))]);
+    expect(b.updates.map(bytes)).toEqual([
+      bytes(Y.mergeUpdates([changes[0], changes[2]].filter((c) => c !== undefined))),
+    ]);
     const history = await env.store.history(CLAUSE);
     expect(history.slice(1).map((h) => bytes(h.update))).toEqual(changes.map(bytes));
     expect(history.slice(1).map((h) => h.author.sub)).toEqual(["u-a", "u-b", "u-a"]);

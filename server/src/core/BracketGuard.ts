@@ -121,7 +121,9 @@ function catchUp(copy: Y.Doc, base: Y.Doc, layout: ClauseLayout): "same" | "chan
   } finally {
     copy.off("afterTransaction", watch);
   }
-  if (!Y.equalSnapshots(Y.snapshot(copy), Y.snapshot(base))) return null;
+  // The catch-up carries the base's whole delete set: equal clocks mean equal states (a snapshot
+  // of each would walk both documents on every checked keystroke).
+  if (!sameBytes(Y.encodeStateVector(copy), Y.encodeStateVector(base))) return null;
   return changed ? "changed" : "same";
 }
 
@@ -129,3 +131,7 @@ function catchUp(copy: Y.Doc, base: Y.Doc, layout: ClauseLayout): "same" | "chan
 export const bracketsMayChange = prosemirrorLayout.bracketsMayChange;
 
 export { insertsOnlyOutsideBrackets };
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((byte, i) => byte === b[i]);
+}

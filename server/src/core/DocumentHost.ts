@@ -122,6 +122,15 @@ export class DocumentHost {
   followedBy: string | null = null;
   /** Resolved when `head` moves (a command that conflicted waits for the newer index). */
   private headWaiters: (() => void)[] = [];
+  /**
+   * Stored updates not yet sent, in store order, with the subscriber each came from: a batch
+   * the store made durable at once goes out as one merged update per subscriber (one frame each,
+   * not one per keystroke), once every writer of the batch has heard back.
+   */
+  private outbox: { readonly update: Uint8Array; readonly from: DocSubscriber | null }[] = [];
+  /** Resolves once the outbox is sent (writers are answered after the others have it). */
+  private sent: Promise<void> = Promise.resolve();
+  private markSent: () => void = () => {};
 
   /** `doc`: the document as replayed from the store (replayLog.ts), holding nothing pending. */
   constructor(
@@ -133,13 +142,12 @@ export class DocumentHost {
     readonly layout: ClauseLayout = prosemirrorLayout,
   ) {
     this.doc = doc;
-    this.doc.on("update", () => {
+    // Not the "update" event: listening to it makes Yjs encode every transaction again.
+    const clause = name.kind === "clause";
+    this.doc.on("afterTransaction", (transaction: Y.Transaction) => {
       this.wholeState = null;
+      if (clause && !this.bracketsChanged && layout.bracketsMayChange(transaction)) this.bracketsChanged = true;
     });
-    if (name.kind === "clause")
-      this.doc.on("afterTransaction", (transaction: Y.Transaction) => {
-        if (!this.bracketsChanged && layout.bracketsMayChange(transaction)) this.bracketsChanged = true;
-      });
     this.brackets = new BracketGuard(layout);
     this.presence = new DocumentPresence(doc);
     this.gate = new UpdateGate(doc);
@@ -236,7 +244,12 @@ export class DocumentHost {
   }
 
   /** Stored: the update goes out to everyone else, and the write is acknowledged. */
-  private afterStored(update: Uint8Array, id: string, author: UpdateAuthor, from: DocSubscriber | null): WriteOutcome {
+  private async afterStored(
+    update: Uint8Array,
+    id: string,
+    author: UpdateAuthor,
+    from: DocSubscriber | null,
+  ): Promise<WriteOutcome> {
     // Stored, so acknowledged; a dropped copy's subscribers resynchronise from the store instead.
     if (this.broken) return this.settle({ type: "applied" });
     // Followed, the head and the count since the snapshot move with the follower's deliveries.
@@ -244,12 +257,49 @@ export class DocumentHost {
       this.setHead(id);
       this.updatesSinceSnapshot += 1;
     }
-    const frames = new SharedFrames(update);
-    for (const subscriber of this.subscribers) {
-      if (subscriber !== from) subscriber.sendUpdate(update, frames);
-    }
+    const sent = this.send(update, from);
     this.hooks.onPersisted(this, author);
+    await sent;
     return this.settle({ type: "applied" });
+  }
+
+  /** Queues a stored update for every subscriber but `from`; sent once the current batch is done. */
+  private send(update: Uint8Array, from: DocSubscriber | null): Promise<void> {
+    this.outbox.push({ update, from });
+    if (this.outbox.length === 1) {
+      this.sent = new Promise((resolve) => {
+        this.markSent = resolve;
+      });
+      // After every promise of the batch has settled (process.nextTick runs once microtasks drain).
+      process.nextTick(() => this.flushOutbox());
+    }
+    return this.sent;
+  }
+
+  /**
+   * Sends what the outbox holds: one update to everyone, merged when there are several; a writer
+   * of the batch gets the others' updates merged, never its own back. Notices go out after it.
+   */
+  private flushOutbox(): void {
+    const out = this.outbox;
+    if (out.length === 0) return;
+    this.outbox = [];
+    this.markSent();
+    // Dropped meanwhile: its subscribers resynchronise from the store.
+    if (this.broken) return;
+    const all = out.length === 1 ? (out[0] as (typeof out)[number]).update : Y.mergeUpdates(out.map((o) => o.update));
+    const frames = new SharedFrames(all);
+    const writers = new Set(out.map((o) => o.from));
+    for (const subscriber of this.subscribers) {
+      if (!writers.has(subscriber)) {
+        subscriber.sendUpdate(all, frames);
+        continue;
+      }
+      const others = out.filter((o) => o.from !== subscriber).map((o) => o.update);
+      if (others.length === 0) continue;
+      const merged = others.length === 1 ? (others[0] as Uint8Array) : Y.mergeUpdates(others);
+      subscriber.sendUpdate(merged, new SharedFrames(merged));
+    }
   }
 
   /**
@@ -269,8 +319,7 @@ export class DocumentHost {
           this.breakCopy("the server could not apply another node's update");
           return;
         }
-        const frames = new SharedFrames(entry.update);
-        for (const subscriber of this.subscribers) subscriber.sendUpdate(entry.update, frames);
+        void this.send(entry.update, null);
         this.hooks.onFollowed?.(this, entry);
       }
       // Every entry up to the head is in this copy, and counted: a snapshot at this head covers
@@ -513,7 +562,7 @@ export class DocumentHost {
     }
   }
 
-  private apply(update: Uint8Array, id: string, author: UpdateAuthor): WriteOutcome {
+  private apply(update: Uint8Array, id: string, author: UpdateAuthor): WriteOutcome | Promise<WriteOutcome> {
     if (this.broken) return this.settle({ type: "applied" });
     try {
       Y.applyUpdate(this.doc, update, null);
@@ -572,6 +621,8 @@ export class DocumentHost {
   }
 
   private notifyAll(notice: Notice): void {
+    // What was stored before the notice reaches everyone before it.
+    this.flushOutbox();
     for (const subscriber of this.subscribers) subscriber.notify(notice);
   }
 
