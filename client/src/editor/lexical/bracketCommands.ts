@@ -1,7 +1,15 @@
-import { $createTextNode, $getSelection, $isRangeSelection, $isTextNode, type LexicalEditor } from "lexical";
+import {
+  $createTextNode,
+  $getSelection,
+  $isRangeSelection,
+  $isTextNode,
+  type LexicalEditor,
+  type RangeSelection,
+  type TextNode,
+} from "lexical";
 import type { BracketAtCursor, ClauseEditorHandle, EditResult } from "../ClauseEditor.ts";
 import { $bracketAt, $nodesOf, $selectionOf, $textNodes, newId } from "./brackets.ts";
-import { $setBracket } from "./clauseState.ts";
+import { $bracketOf, $setBracket, type StateValue } from "./clauseState.ts";
 
 const OK: EditResult = { ok: true };
 const fail = (message: string): EditResult => ({ ok: false, message });
@@ -23,6 +31,49 @@ export interface TypingInto {
 
 function stateOf(bracket: BracketAtCursor): Record<string, unknown> {
   return { id: bracket.id, by: [...bracket.by], reason: bracket.reason, group: bracket.group, note: bracket.note };
+}
+
+/** A new text node formatted as `like`, in `like`'s bracket (never with its footnote). */
+function $sibling(like: TextNode, text: string): TextNode {
+  const node = $createTextNode(text);
+  node.setFormat(like.getFormat());
+  node.setStyle(like.getStyle());
+  const bracket = $bracketOf(like);
+  if (bracket !== null) $setBracket(node, bracket);
+  return node;
+}
+
+/**
+ * The selected text as its own node(s) with bracket `value`. Within one text node (the common
+ * case) the node keeps the text after the selection and new nodes take the text before it and
+ * the selection: @lexical/yjs deletes and re-creates the text that moves to a new node, so
+ * someone typing after the bracketed words, at the end of a clause as delegates do, keeps their
+ * place (Lexical's own split moves everything after the selection into new nodes).
+ */
+function $bracketSelected(selection: RangeSelection, value: StateValue): TextNode[] {
+  const { anchor, focus } = selection;
+  const node = anchor.getNode();
+  if (anchor.key !== focus.key || !$isTextNode(node) || node.isToken() || node.isSegmented()) {
+    const nodes = selection.extract().filter($isTextNode);
+    for (const n of nodes) $setBracket(n, value);
+    return nodes;
+  }
+  const text = node.getTextContent();
+  const [from, to] = [Math.min(anchor.offset, focus.offset), Math.max(anchor.offset, focus.offset)];
+  const [head, selected, tail] = [text.slice(0, from), text.slice(from, to), text.slice(to)];
+  let bracketed: TextNode;
+  if (tail === "") {
+    node.setTextContent(selected);
+    $setBracket(node, value);
+    bracketed = node;
+  } else {
+    node.setTextContent(tail);
+    bracketed = $sibling(node, selected);
+    $setBracket(bracketed, value);
+    node.insertBefore(bracketed);
+  }
+  if (head !== "") bracketed.insertBefore($sibling(node, head));
+  return [bracketed];
 }
 
 /** Gives every node of bracket `id` new attributes (a bracket may span paragraphs and formatting). */
@@ -55,9 +106,8 @@ export function bracketCommands(editor: LexicalEditor, typing: TypingInto, refus
         const selection = $getSelection();
         if (!$isRangeSelection(selection) || selection.isCollapsed()) return fail("Select the text to bracket first.");
         if (by.length === 0) return fail("Name at least one proposing delegation.");
-        const nodes = selection.extract().filter($isTextNode);
         const value = { id: newId("b"), by: [...by], reason, group: null, note };
-        for (const node of nodes) $setBracket(node, value);
+        const nodes = $bracketSelected(selection, value);
         // The cursor goes after the bracket: the next key must not replace the words just bracketed.
         const last = nodes.at(-1);
         if (last) last.select(last.getTextContentSize(), last.getTextContentSize());

@@ -30,6 +30,11 @@ import * as Y from "yjs";
 interface Spot {
   readonly block: number;
   readonly offset: number;
+  /**
+   * The point stood at the start of a text node that follows another: at that boundary it goes
+   * back to the later node (the start of a selected alternative stays in the alternative).
+   */
+  readonly later: boolean;
 }
 
 function blocksOf(doc: Y.Doc): Y.XmlText[] {
@@ -45,6 +50,7 @@ function $spotOf(point: PointType): Spot | null {
   if (!$isElementNode(block) || block.getParent() !== $getRoot()) return null;
   let offset = 0;
   const children = block.getChildren();
+  const later = $isTextNode(node) && point.offset === 0 && $isTextNode(node.getPreviousSibling());
   if ($isTextNode(node)) {
     for (const child of children) {
       if (child === node) break;
@@ -54,7 +60,7 @@ function $spotOf(point: PointType): Spot | null {
   } else {
     for (const child of children.slice(0, point.offset)) offset += child.getTextContentSize();
   }
-  return { block: block.getIndexWithinParent(), offset };
+  return { block: block.getIndexWithinParent(), offset, later };
 }
 
 /** The index in a block's XmlText of a character offset: text node headers count one each. */
@@ -126,15 +132,18 @@ function $select(spots: readonly [Spot, Spot]): void {
     const point = points[i];
     if (!$isElementNode(block) || !point) return;
     let rest = spot.offset;
-    for (const child of block.getChildren()) {
-      if (!$isTextNode(child)) continue;
+    const texts = block.getChildren().filter($isTextNode);
+    for (const [n, child] of texts.entries()) {
       const size = child.getTextContentSize();
-      if (rest <= size) {
+      if (rest < size || (rest === size && !(spot.later && n + 1 < texts.length))) {
         point.set(child.getKey(), rest, "text");
         return;
       }
       rest -= size;
     }
+    // Past the end (the paragraph got shorter): at its end.
+    const last = texts.at(-1);
+    if (last) point.set(last.getKey(), last.getTextContentSize(), "text");
   });
   selection.dirty = true;
 }
@@ -156,7 +165,7 @@ export function keepCaret(editor: LexicalEditor, doc: Y.Doc): (() => void) | nul
     const block = blocks[spot.block];
     if (!block) return null;
     const position = Y.createRelativePositionFromTypeIndex(block, indexOf(block, spot.offset), -1);
-    return { block, position, text: plainOf(block), offset: spot.offset };
+    return { block, position, text: plainOf(block), offset: spot.offset, later: spot.later };
   });
   return () => {
     const after = blocksOf(doc);
@@ -164,12 +173,13 @@ export function keepCaret(editor: LexicalEditor, doc: Y.Doc): (() => void) | nul
       if (!spot) return null;
       if (tiedToDeleted(doc, spot.position)) {
         const block = after.indexOf(spot.block);
-        if (block >= 0) return { block, offset: mapOffset(spot.text, plainOf(spot.block), spot.offset) };
+        if (block >= 0)
+          return { block, offset: mapOffset(spot.text, plainOf(spot.block), spot.offset), later: spot.later };
       }
       const absolute = Y.createAbsolutePositionFromRelativePosition(spot.position, doc);
       const block = absolute ? after.indexOf(absolute.type as Y.XmlText) : -1;
       const type = after[block];
-      return absolute && type ? { block, offset: offsetOf(type, absolute.index) } : null;
+      return absolute && type ? { block, offset: offsetOf(type, absolute.index), later: spot.later } : null;
     });
     const [anchor, focus] = back;
     if (!anchor || !focus) return;

@@ -6,6 +6,7 @@ import {
   needsOwnershipCheck,
 } from "@gavel/model";
 import {
+  $createTextNode,
   $getRoot,
   $getSelection,
   $hasUpdateTag,
@@ -43,24 +44,37 @@ function isLocal(): boolean {
   return !$hasUpdateTag(COLLABORATION_TAG) && !$hasUpdateTag(HISTORIC_TAG);
 }
 
-/** Text a local edit added at an edge of a bracket's node goes outside the bracket. */
-function $keepBracketEdges(editor: LexicalEditor, node: TextNode, typing: TypingInto): void {
+/**
+ * Text a local edit added at an edge of a bracket's node goes outside the bracket, and at an
+ * edge of a footnote's anchor outside the anchor (after its number), as the Tiptap room's
+ * non-inclusive marks do. The node keeps its text as it was (nothing of it is re-created in Yjs);
+ * the added text becomes a node of its own beside it.
+ */
+function $keepMarkEdges(editor: LexicalEditor, node: TextNode, typing: TypingInto): void {
   const bracket = $bracketAt(node);
-  if (!bracket || typing.id === bracket.id) return;
+  const leaveBracket = bracket !== null && typing.id !== bracket.id;
+  const footnote = $footnoteOf(node);
+  // Typing into a bracket (its alternative's placeholder, its text replaced) stays in it.
+  if (!leaveBracket && (footnote === null || bracket !== null)) return;
   const previous = editor.getEditorState()._nodeMap.get(node.getKey());
-  if (!$isTextNode(previous) || $bracketAt(previous)?.id !== bracket.id) return;
+  if (!$isTextNode(previous)) return;
+  if (leaveBracket ? $bracketAt(previous)?.id !== bracket?.id : $footnoteOf(previous) === null) return;
   const was = previous.getTextContent();
   const text = node.getTextContent();
   if (text.length <= was.length || was.length === 0) return;
   const selection = $getSelection();
   const at = $isRangeSelection(selection) && selection.anchor.key === node.getKey() ? selection.anchor.offset : -1;
-  if (text.startsWith(was) && at === text.length) {
-    const [, added] = node.splitText(was.length);
-    if (added) $setBracket(added, null);
-  } else if (text.endsWith(was) && at === text.length - was.length) {
-    const [added] = node.splitText(text.length - was.length);
-    if (added) $setBracket(added, null);
-  }
+  const after = text.startsWith(was) && at === text.length;
+  const before = !after && text.endsWith(was) && at === text.length - was.length;
+  if (!after && !before) return;
+  const added = after ? text.slice(was.length) : text.slice(0, text.length - was.length);
+  const plain = $createTextNode(added);
+  plain.setFormat(node.getFormat());
+  plain.setStyle(node.getStyle());
+  node.setTextContent(was);
+  if (after) node.insertAfter(plain);
+  else node.insertBefore(plain);
+  plain.select(added.length, added.length);
 }
 
 /**
@@ -134,7 +148,7 @@ export function registerClauseGuards(
           $setBracket(node, { ...proposal, by: [...proposal.by], group: proposal.group ?? null, note: null });
         return;
       }
-      $keepBracketEdges(editor, node, options.typing);
+      $keepMarkEdges(editor, node, options.typing);
     }),
     // Typing into a bracket lasts while the cursor stays in or at the edge of it.
     editor.registerUpdateListener(({ editorState, prevEditorState, dirtyLeaves, tags }) => {
