@@ -73,6 +73,37 @@ describe("BracketGuard", () => {
     expect(readClause(base).text).toBe("All Members shall act");
   });
 
+  it("a bracket's owner typing into it (let through unchecked) does not make another delegate's next write look like a change to that bracket", () => {
+    const base = seeded([[{ text: "Members " }, { text: "alternative", bracket: CEPT }, { text: " act" }]]);
+    const guard = new BracketGuard();
+    const afr = delegate("AFR");
+    const cept = delegate("CEPT");
+    // AFR's writes are checked (the clause holds CEPT's bracket); a deletion is never "only typed outside".
+    expect(
+      write(
+        guard,
+        afr,
+        base,
+        updateFrom(base, (d) => textOf(d).delete(0, 1)),
+      ),
+    ).toBeNull();
+    // CEPT types into its own bracket (the text takes the bracket's formatting, as typing does):
+    // CEPT holds every bracket, so it is not checked.
+    const typed = updateFrom(base, (d) => textOf(d).insert(10, "ly"));
+    expect(write(guard, cept, base, typed)).toBeNull();
+    expect(readClause(base).text).toBe("embers [altlyernative] act");
+    // AFR goes on writing beside it: judged on the bracket as it now is, not as it was.
+    expect(
+      write(
+        guard,
+        afr,
+        base,
+        updateFrom(base, (d) => textOf(d).delete(0, 1)),
+      ),
+    ).toBeNull();
+    expect(readClause(base).text).toBe("mbers [altlyernative] act");
+  });
+
   it("BO4: a delegate that holds every bracket types without any read of the clause", () => {
     const base = seeded([[{ text: "Members " }, { text: "shall", bracket: AFR }, { text: " act" }]]);
     const guard = new BracketGuard();

@@ -22,12 +22,15 @@ export interface BracketRefusal {
  * is the write applied to a copy (the base itself is never touched) and the brackets before
  * and after it compared (decideBracketEdit).
  *
- * The kept brackets are exact or stale only towards "more to check": a transaction that may
- * add a bracket or change whose it is (the layout's bracketsMayChange) drops them, and they are read
- * again at the next delegate's write. The copy is kept for the next check and catches up with
- * what the base took meanwhile (one delegate typing in a clause with another's bracket pays one
- * apply and one read per checked keystroke, not a copy); text typed where no bracket is skips
- * the copy altogether (insertsOnlyOutsideBrackets, for the y-prosemirror layout).
+ * The kept brackets (`known`) decide only who must be checked, by their proposers: they are
+ * exact or stale only towards "more to check", since a transaction that may add a bracket or
+ * change whose it is (the layout's bracketsMayChange) drops them. The copy's brackets, which the
+ * rules compare text and all, are exact: the copy is kept for the next check, catches up with
+ * what the base took meanwhile (a bracket's owner typing into it, unchecked, changes its text
+ * without changing whose it is) and is read again whenever it took anything (one delegate
+ * typing in a clause with another's bracket pays one apply and one read per checked keystroke,
+ * not a copy); text typed where no bracket is skips the copy altogether
+ * (insertsOnlyOutsideBrackets, for the y-prosemirror layout).
  */
 export class BracketGuard {
   private base: Y.Doc | null = null;
@@ -75,8 +78,8 @@ export class BracketGuard {
     const kept = this.replica;
     // The copy holds only what the base holds (a refused update drops it): it catches up with
     // what the base took since (writes let through without a copy, server changes), and reads
-    // its brackets again only if that may have changed one.
-    const caught = kept ? catchUp(kept.doc, base, this.layout) : null;
+    // its brackets again whenever it took anything.
+    const caught = kept ? catchUp(kept.doc, base) : null;
     if (kept && caught !== null) {
       if (caught === "changed") kept.brackets = this.layout.read(kept.doc).brackets;
       return kept;
@@ -104,27 +107,22 @@ interface Replica {
 }
 
 /**
- * Applies to `copy` what `base` holds beyond it: "changed" when that may have changed a bracket,
- * null when they still differ after (the copy is rebuilt).
+ * Applies to `copy` what `base` holds beyond it: "changed" when anything was applied (its
+ * brackets must be read again: text typed into a bracket changes the bracket's text, which BO2
+ * compares, though no bracket was added or re-attributed), "same" when nothing was missing, null
+ * when they still differ after (the copy is rebuilt).
  */
-function catchUp(copy: Y.Doc, base: Y.Doc, layout: ClauseLayout): "same" | "changed" | null {
-  const missing = Y.encodeStateAsUpdate(base, Y.encodeStateVector(copy));
-  let changed = false;
-  const watch = (transaction: Y.Transaction) => {
-    if (layout.bracketsMayChange(transaction)) changed = true;
-  };
-  copy.on("afterTransaction", watch);
+function catchUp(copy: Y.Doc, base: Y.Doc): "same" | "changed" | null {
+  const target = Y.encodeStateVector(base);
+  if (sameBytes(Y.encodeStateVector(copy), target)) return "same";
   try {
-    Y.applyUpdate(copy, missing);
+    Y.applyUpdate(copy, Y.encodeStateAsUpdate(base, Y.encodeStateVector(copy)));
   } catch {
     return null;
-  } finally {
-    copy.off("afterTransaction", watch);
   }
   // The catch-up carries the base's whole delete set: equal clocks mean equal states (a snapshot
   // of each would walk both documents on every checked keystroke).
-  if (!sameBytes(Y.encodeStateVector(copy), Y.encodeStateVector(base))) return null;
-  return changed ? "changed" : "same";
+  return sameBytes(Y.encodeStateVector(copy), target) ? "changed" : null;
 }
 
 /** The y-prosemirror detector, kept under its old name for its tests. */
