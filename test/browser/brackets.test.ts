@@ -8,6 +8,7 @@ import {
   clauseOf,
   clauseReady,
   clickAtEnd,
+  cursorAfter,
   cursorIn,
   EDITORS,
   editorOf,
@@ -15,6 +16,7 @@ import {
   serverClause,
   serverText,
   shownText,
+  textWithFootnotes,
 } from "./roomPage.ts";
 
 const sectionCount = async (page: Page, section: string) =>
@@ -187,6 +189,35 @@ describe("brackets as negotiators use them", () => {
       ]);
       expect(ana.errors).toEqual([]);
       expect(ben.errors).toEqual([]);
+    });
+  });
+
+  describe.each(EDITORS)("footnotes while typing (%s)", (editor) => {
+    it("text typed right after a footnote's anchor goes after its number; the anchor keeps its words", async () => {
+      const t = await startTestServer({ editor });
+      const browser = await launchBrowser();
+      const ana = await openRoom(browser, t.httpUrl, await t.token("delegate", { name: "Ana", delegation: "AFR" }), {
+        section: "implementation",
+      });
+      await clauseReady(ana.page, "c2");
+      expect(await textWithFootnotes(ana.page, "c2")).toContain("satellite services{1} for affordable");
+      await cursorAfter(ana.page, "c2", "satellite services");
+      await ana.page.keyboard.type(" (typed after)", { delay: 30 });
+      await waitUntilAsync(
+        async () => (await textWithFootnotes(ana.page, "c2")).includes("satellite services{1} (typed after) for"),
+        "the typed words after the footnote number",
+      ).catch(async (error: unknown) => {
+        throw new Error(`${String(error)}: ${await textWithFootnotes(ana.page, "c2")}`);
+      });
+      const chair = await t.token("chair");
+      await waitUntilAsync(
+        async () =>
+          (await serverText(t.httpUrl, chair, "implementation", "c2")).includes("satellite services (typed after) for"),
+        "stored",
+      );
+      // The footnote is still one, on its words.
+      expect((await serverClause(t.httpUrl, chair, "implementation", "c2")).footnotes).toHaveLength(1);
+      expect(ana.errors).toEqual([]);
     });
   });
 

@@ -88,6 +88,21 @@ export async function selectText(page: Page, clause: string, text: string): Prom
   if (!selected.includes(text)) throw new Error(`selecting "${text}" in ${clause} selected "${selected}"`);
 }
 
+/** Puts the cursor right after `text`, as a click just past its last letter would. */
+export async function cursorAfter(page: Page, clause: string, text: string): Promise<void> {
+  await placeSelection(page, clause, text, text.length);
+}
+
+/** The clause's text with each footnote number drawn as {n}: where the numbers stand. */
+export async function textWithFootnotes(page: Page, clause: string): Promise<string> {
+  return editorOf(page, clause).evaluate((element) => {
+    const copy = element.cloneNode(true) as HTMLElement;
+    for (const ref of copy.querySelectorAll(".footnote-ref")) ref.replaceWith(`{${ref.textContent ?? ""}}`);
+    for (const extra of copy.querySelectorAll(".collaboration-carets__caret, .proposers")) extra.remove();
+    return (copy.textContent ?? "").replace(/\u00a0/g, " ");
+  });
+}
+
 /** Puts the cursor inside `text` (one character after its start). */
 export async function cursorIn(page: Page, clause: string, text: string): Promise<void> {
   await placeSelection(page, clause, text, 1);

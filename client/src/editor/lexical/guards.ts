@@ -59,7 +59,8 @@ function $keepMarkEdges(editor: LexicalEditor, node: TextNode, typing: TypingInt
   const previous = editor.getEditorState()._nodeMap.get(node.getKey());
   if (!$isTextNode(previous)) return;
   if (leaveBracket ? $bracketAt(previous)?.id !== bracket?.id : $footnoteOf(previous) === null) return;
-  const was = previous.getTextContent();
+  // The committed text: getTextContent() reads the latest version, the one being edited.
+  const was = previous.__text;
   const text = node.getTextContent();
   if (text.length <= was.length || was.length === 0) return;
   const selection = $getSelection();
