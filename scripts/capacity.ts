@@ -10,6 +10,7 @@
  *
  * Environment: BENCH_SECONDS (measured typing time per load scenario, default 20), BENCH_SEED,
  * BENCH_ONLY (comma-separated scenario ids), BENCH_TARGETS (comma-separated target ids),
+ * BENCH_WARMUP_SECONDS (unmeasured typing before each window, default 2),
  * BENCH_REDIS_URL (default: 127.0.0.1:6379 when it answers).
  */
 import { randomBytes } from "node:crypto";
@@ -31,6 +32,7 @@ import {
   type Target,
   type TargetId,
   TWO_NODES,
+  WARMUP_MS,
 } from "./capacityRuns.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -192,7 +194,7 @@ Gavel-only load report is \`npm run bench:gavel\` (scripts/bench.ts).
   Every client edits the clause's \`Y.XmlFragment("default")\` as the room's editor does: a marker
   inserted into the first paragraph's \`Y.XmlText\`, and every 25th edit of a client a bracket of its
   delegation (the \`bracket\` mark). Anchor rooms start from the same clause content.
-- Measured typing time per load scenario: ${run.seconds} s after 2 s of warm-up. CPU: utime + stime of the
+- Measured typing time per load scenario: ${run.seconds} s after ${WARMUP_MS / 1000} s of warm-up (BENCH_WARMUP_SECONDS). CPU: utime + stime of the
   server's PID from \`/proc\` over the window, divided by the deliveries (one edit received by one other
   client). Latency: send to receipt of each marker, nearest-rank percentiles. Load generator ELU:
   \`performance.eventLoopUtilization\` of this process over the window; above about 0.7 the latency
