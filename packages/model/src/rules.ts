@@ -210,7 +210,8 @@ export function decideSetConsensus(
   }
   if (entry.lock) return refuse("LOCKED", "CS5", "the clause is locked: unlock it before changing its state");
   if (state !== "open" && isBracketed(entry.figures)) {
-    return refuse("OPEN_BRACKETS", "CS3", `the clause still has ${entry.figures.openBrackets} open bracket(s)`);
+    const n = entry.figures.openBrackets;
+    return refuse("OPEN_BRACKETS", "CS3", `${n} ${n === 1 ? "bracket" : "brackets"} to agree or withdraw first`);
   }
   const confirmed = confirmationsOf(entry.consensus);
   switch (state) {

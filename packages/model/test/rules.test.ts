@@ -136,6 +136,8 @@ describe("setConsensus", () => {
       pending: ["ARB"],
     });
     refused(decision, "OPEN_BRACKETS", "CS3");
+    // The room shows it after its own sentence ("The clause still has open brackets."): it adds the count.
+    expect(decision.ok ? "" : decision.error.message).toBe("1 bracket to agree or withdraw first");
   });
 
   it("CS3: a bracketed clause can be set open", () => {
