@@ -17,31 +17,37 @@ const CLAUSE: DocName = {
   clause: "c4",
 };
 
+/** A clause on a server over a gated SQLite store, one delegate writing to it from a client copy. */
+async function gatedClause(env: Record<string, string>, sub: string) {
+  const dataDir = tempDir("gavel-compaction-");
+  const gated = gatedStore(openSqliteStore({ file: join(dataDir, "gavel.sqlite") }));
+  const t = await startTestServer({ store: gated.store, dataDir, env });
+  const host = await t.server.registry.acquire(CLAUSE);
+  const writer: DocSubscriber = {
+    actor: { sub, name: "D", role: "delegate", delegation: "AFR", session: "demo" },
+    sendUpdate() {},
+    sendAwareness() {},
+    notify() {},
+    documentLost() {},
+  };
+  host.subscribe(writer);
+  const client = new Y.Doc();
+  Y.applyUpdate(client, Y.encodeStateAsUpdate(host.doc));
+  /** The delegate types marker `i` and sends it. */
+  const edit = (i: number) => {
+    const before = Y.encodeStateVector(client);
+    typeInto(client, `<${i}>`);
+    return host.receiveUpdate(writer, Y.encodeStateAsUpdate(client, before), false);
+  };
+  return { t, gated, host, writer, client, edit };
+}
+
 describe("compaction of a followed copy", () => {
   it("a snapshot taken while updates are on their way counts only what it covers: once the clause unloads, a load is the snapshot alone", async () => {
-    const dataDir = tempDir("gavel-compaction-");
-    const gated = gatedStore(openSqliteStore({ file: join(dataDir, "gavel.sqlite") }));
-    const t = await startTestServer({
-      store: gated.store,
-      dataDir,
-      env: { COMPACT_EVERY: "3", UNLOAD_AFTER_MS: "100" },
-    });
-    const host = await t.server.registry.acquire(CLAUSE);
-    const writer: DocSubscriber = {
-      actor: { sub: "d-1", name: "D", role: "delegate", delegation: "AFR", session: "demo" },
-      sendUpdate() {},
-      sendAwareness() {},
-      notify() {},
-      documentLost() {},
-    };
-    host.subscribe(writer);
-    const client = new Y.Doc();
-    Y.applyUpdate(client, Y.encodeStateAsUpdate(host.doc));
-    const edit = (i: number) => {
-      const before = Y.encodeStateVector(client);
-      typeInto(client, `<${i}>`);
-      return host.receiveUpdate(writer, Y.encodeStateAsUpdate(client, before), false);
-    };
+    const { t, gated, host, writer, client, edit } = await gatedClause(
+      { COMPACT_EVERY: "3", UNLOAD_AFTER_MS: "100" },
+      "d-1",
+    );
     // Two edits stored; then the third is held in the store while seven more arrive: when it is
     // stored, the count reaches COMPACT_EVERY and the compaction encodes the copy with those
     // seven still on their way.
@@ -64,28 +70,13 @@ describe("compaction of a followed copy", () => {
   });
 
   it("a snapshot encoded while updates are on their way says it covers only the entries up to its head", async () => {
-    const dataDir = tempDir("gavel-compaction-");
-    const gated = gatedStore(openSqliteStore({ file: join(dataDir, "gavel.sqlite") }));
-    const t = await startTestServer({ store: gated.store, dataDir, env: { COMPACT_EVERY: "1000" } });
-    const host = await t.server.registry.acquire(CLAUSE);
-    const writer: DocSubscriber = {
-      actor: { sub: "d-2", name: "D", role: "delegate", delegation: "AFR", session: "demo" },
-      sendUpdate() {},
-      sendAwareness() {},
-      notify() {},
-      documentLost() {},
-    };
-    host.subscribe(writer);
-    const client = new Y.Doc();
-    Y.applyUpdate(client, Y.encodeStateAsUpdate(host.doc));
+    const { gated, host, edit } = await gatedClause({ COMPACT_EVERY: "1000" }, "d-2");
     const countBefore = host.updatesSinceSnapshot;
     const headBefore = host.head;
     gated.hold();
     const pending = [];
     for (let i = 0; i < 5; i += 1) {
-      const before = Y.encodeStateVector(client);
-      typeInto(client, `<${i}>`);
-      pending.push(host.receiveUpdate(writer, Y.encodeStateAsUpdate(client, before), false));
+      pending.push(edit(i));
       if (i === 0) await waitUntil(() => gated.heldAppends() > 0, "the first append held");
     }
     // Encoded now, with all five applied and none stored: it may hold them, it covers only the head.
