@@ -83,9 +83,16 @@ async function placeSelection(page: Page, clause: string, text: string, collapse
 
 /** Selects the first occurrence of `text` in the clause, as a person dragging over it would. */
 export async function selectText(page: Page, clause: string, text: string): Promise<void> {
-  await placeSelection(page, clause, text, null);
-  const selected = await page.evaluate(() => window.getSelection()?.toString() ?? "");
-  if (!selected.includes(text)) throw new Error(`selecting "${text}" in ${clause} selected "${selected}"`);
+  // A remote update that lands between the DOM selection and the editor's reading of it puts the
+  // editor's previous selection back (Lexical): a person sees the highlight vanish and drags
+  // again. So do we, a few times; a selection the editor never keeps still fails.
+  let selected = "";
+  for (let attempt = 0; attempt < 3; attempt++) {
+    await placeSelection(page, clause, text, null);
+    selected = await page.evaluate(() => window.getSelection()?.toString() ?? "");
+    if (selected.includes(text)) return;
+  }
+  throw new Error(`selecting "${text}" in ${clause} selected "${selected}"`);
 }
 
 /** Puts the cursor right after `text`, as a click just past its last letter would. */

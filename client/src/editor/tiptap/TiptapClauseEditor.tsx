@@ -11,6 +11,7 @@ import { clauseDecorations } from "./decorations.ts";
 import { clauseGuards, type RefusalBox } from "./guards.ts";
 import { clauseKeys } from "./keys.ts";
 import { baseExtensions } from "./marks.ts";
+import { minimalFormattingFor } from "./minimalFormatting.ts";
 
 /** Who a caret belongs to, as the server stamped it into the awareness state (untrusted shape). */
 function personOf(user: Record<string, unknown>): { id: string; delegation: string | null } {
@@ -44,6 +45,8 @@ export function TiptapClauseEditor(props: ClauseEditorProps) {
   latest.current = props;
   const refusals = useRef<RefusalBox>({ last: null });
   const { copy, identity, silent } = props;
+  // Before the binding writes anything: its formatting passes touch only what changes.
+  minimalFormattingFor(copy.doc);
 
   const editor = useEditor(
     {
