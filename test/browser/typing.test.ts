@@ -87,6 +87,59 @@ describe("typing in the drafting room while others work", () => {
     },
   );
 
+  it.each(
+    EDITORS.flatMap((editor) =>
+      (["types at its end", "moves his caret in it"] as const).map((other) => [editor, other] as const),
+    ),
+  )(
+    "(%s) a delegate walks her caret along a clause with the arrow keys while another %s: every key press moves it, and what she types then lands there",
+    async (editor, other) => {
+      const t = await startTestServer({ editor });
+      const browser = await launchBrowser();
+      const chair = await t.token("chair");
+      const open = async (name: string, delegation: string) =>
+        openRoom(browser, t.httpUrl, await t.token("delegate", { name, delegation }), { section: "implementation" });
+      const ana = await open("Ana", "AFR");
+      const ben = await open("Ben", "CEPT");
+      await Promise.all([clauseReady(ana.page, "c4"), clauseReady(ben.page, "c4")]);
+      const before = await serverText(t.httpUrl, chair, "implementation", "c4");
+      const presses = 60;
+      expect(before.length).toBeGreaterThan(presses + 1);
+      // One letter into the clause's first word: where her walk starts.
+      await cursorIn(ana.page, "c4", before.slice(0, 8));
+      const start = 1;
+      await clickAtEnd(ben.page, "c4");
+      // Typing changes the text under her caret's editor; moving a caret only redraws his.
+      const typed = other === "types at its end" ? " Ben types at the end all along." : "";
+      const typing =
+        other === "types at its end"
+          ? ben.page.keyboard.type(typed, { delay: 50 })
+          : (async () => {
+              for (let i = 0; i < 30; i++) await ben.page.keyboard.press("ArrowLeft", { delay: 50 });
+            })();
+      typing.catch(() => undefined);
+      for (let i = 0; i < presses; i++) {
+        await ana.page.keyboard.press("ArrowRight");
+        await ana.page.waitForTimeout(30);
+      }
+      await ana.page.keyboard.type("#");
+      await typing;
+      const expected = `${before.slice(0, start + presses)}#${before.slice(start + presses)}${typed}`;
+      await waitUntilAsync(
+        async () =>
+          (await serverText(t.httpUrl, chair, "implementation", "c4")) === expected &&
+          (await shownText(ana.page, "c4")) === expected,
+        "the mark typed where the caret was walked to, on the server and on her page",
+        15_000,
+      ).catch(async (error: unknown) => {
+        const stored = await serverText(t.httpUrl, chair, "implementation", "c4");
+        throw new Error(`${String(error)}\nexpected: ${JSON.stringify(expected)}\nstored:   ${JSON.stringify(stored)}`);
+      });
+      expect(ana.errors).toEqual([]);
+      expect(ben.errors).toEqual([]);
+    },
+  );
+
   describe.each(EDITORS)("concurrent typing (%s)", (editor) => {
     it("two delegates type into the same clause at once; both pages and the server end with both contributions, and each sees the other's caret with a name in a visible colour", async () => {
       const t = await startTestServer({ editor });

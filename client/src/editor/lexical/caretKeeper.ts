@@ -1,10 +1,12 @@
 import { LEXICAL_ROOT } from "@gavel/model";
 import {
+  $createRangeSelectionFromDom,
   $getRoot,
   $getSelection,
   $isElementNode,
   $isRangeSelection,
   $isTextNode,
+  $setSelection,
   COLLABORATION_TAG,
   type LexicalEditor,
   type PointType,
@@ -152,6 +154,7 @@ function $select(spots: readonly [Spot, Spot]): void {
 export function keepCaret(editor: LexicalEditor, doc: Y.Doc): (() => void) | null {
   const root = editor.getRootElement();
   if (!root?.contains(document.activeElement)) return null;
+  takeDomSelection(editor, root);
   const spots = editor.getEditorState().read(() => {
     const selection = $getSelection();
     if (!$isRangeSelection(selection)) return null;
@@ -185,4 +188,24 @@ export function keepCaret(editor: LexicalEditor, doc: Y.Doc): (() => void) | nul
     if (!anchor || !focus) return;
     editor.update(() => $select([anchor, focus]), { tag: COLLABORATION_TAG });
   };
+}
+
+/**
+ * The browser moves the caret itself (arrow keys, Ctrl+End, a click) and tells Lexical on the
+ * next `selectionchange` event, a task of its own. A remote update applied in between would
+ * start from Lexical's previous selection and put the caret back there, undoing the move: so
+ * Lexical takes the selection the page shows first.
+ */
+function takeDomSelection(editor: LexicalEditor, root: HTMLElement): void {
+  if (editor.isComposing()) return;
+  const dom = root.ownerDocument.getSelection();
+  if (!dom?.anchorNode || !root.contains(dom.anchorNode) || !dom.focusNode || !root.contains(dom.focusNode)) return;
+  editor.update(
+    () => {
+      const shown = $createRangeSelectionFromDom(dom, editor);
+      const current = $getSelection();
+      if (shown && !(current && $isRangeSelection(current) && current.is(shown))) $setSelection(shown);
+    },
+    { discrete: true },
+  );
 }
