@@ -286,7 +286,11 @@ describe("brackets as negotiators use them", () => {
         (await serverText(t.httpUrl, chair, "structure-linkages", "c3")) ===
         "[The Bureau shall publish the linkages yearly.]",
       "the proposal is stored, all of it in its bracket",
-    );
+    ).catch(async (e: unknown) => {
+      throw new Error(
+        `${String(e)} stored ${JSON.stringify(await serverText(t.httpUrl, chair, "structure-linkages", "c3"))} shown ${JSON.stringify(await shownText(afr.page, "c3"))}`,
+      );
+    });
     const proposal = await serverClause(t.httpUrl, chair, "structure-linkages", "c3");
     expect(proposal.brackets).toHaveLength(1);
     expect(proposal.brackets[0]?.by).toEqual(["AFR"]);

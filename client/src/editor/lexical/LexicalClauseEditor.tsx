@@ -18,6 +18,7 @@ import {
 } from "lexical";
 import { useEffect, useImperativeHandle, useMemo, useRef } from "react";
 import type { ClauseEditorHandle, ClauseEditorProps } from "../ClauseEditor.ts";
+import { watchNativeSelection } from "../nativeSelection.ts";
 import { bracketCommands, type RefusalBox, type TypingInto } from "./bracketCommands.ts";
 import { $selectionOf } from "./brackets.ts";
 import { registerClauseDecorations } from "./decorations.ts";
@@ -125,6 +126,10 @@ function ClauseBehaviour({
         }),
         registerClauseDecorations(editor, () => latest.current.sourceTitle),
         registerClauseKeys(editor, () => latest.current.keys),
+        // The caret keeper needs to know when the browser moved the caret before Lexical read it.
+        editor.registerRootListener((root) => {
+          if (root) watchNativeSelection(root);
+        }),
         editor.registerCommand(
           FOCUS_COMMAND,
           () => {

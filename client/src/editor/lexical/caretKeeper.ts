@@ -12,6 +12,7 @@ import {
   type PointType,
 } from "lexical";
 import * as Y from "yjs";
+import { nativeSelectionPending } from "../nativeSelection.ts";
 
 /*
  * Where the caret stays when a remote edit lands at it. Lexical restores the local caret from a
@@ -197,7 +198,7 @@ export function keepCaret(editor: LexicalEditor, doc: Y.Doc): (() => void) | nul
  * Lexical takes the selection the page shows first.
  */
 function takeDomSelection(editor: LexicalEditor, root: HTMLElement): void {
-  if (editor.isComposing()) return;
+  if (editor.isComposing() || !nativeSelectionPending(root)) return;
   const dom = root.ownerDocument.getSelection();
   if (!dom?.anchorNode || !root.contains(dom.anchorNode) || !dom.focusNode || !root.contains(dom.focusNode)) return;
   editor.update(

@@ -2,6 +2,7 @@ import { Extension } from "@tiptap/core";
 import { type EditorState, Plugin, type Selection, TextSelection } from "@tiptap/pm/state";
 import type { EditorView } from "@tiptap/pm/view";
 import type * as Y from "yjs";
+import { nativeSelectionPending, watchNativeSelection } from "../nativeSelection.ts";
 
 /*
  * The browser moves the caret itself (arrow keys, Ctrl+End, a click) and tells the editor on the
@@ -9,7 +10,7 @@ import type * as Y from "yjs";
  * is drawn from the editor's previous selection: y-prosemirror notes that selection when a Yjs
  * transaction starts and puts it back afterwards, so the caret jumps back and the next letters go
  * where it was. Before a remote transaction starts, this gives the editor the caret the page
- * shows. It must be registered before the binding (Yjs calls listeners in the order they came).
+ * shows, when the browser has moved it and the editor has not read it yet (nativeSelection.ts). It must be registered before the binding (Yjs calls listeners in the order they came).
  */
 
 interface PendingTransaction {
@@ -38,7 +39,7 @@ function takeDomSelection(view: EditorView): void {
 
 /** The selection the page shows, when it is in this editor and differs from `state`'s. */
 function selectionFromDom(view: EditorView, state: EditorState): Selection | null {
-  if (view.isDestroyed || view.composing || !view.hasFocus()) return null;
+  if (view.isDestroyed || view.composing || !view.hasFocus() || !nativeSelectionPending(view.dom)) return null;
   const dom = view.dom.ownerDocument.getSelection();
   if (!dom?.anchorNode || !dom.focusNode) return null;
   if (!view.dom.contains(dom.anchorNode) || !view.dom.contains(dom.focusNode)) return null;
@@ -70,6 +71,7 @@ export const DomSelectionFirst = Extension.create({
       new Plugin({
         view(editorView) {
           view = editorView;
+          watchNativeSelection(editorView.dom);
           return {
             destroy() {
               view = null;
