@@ -65,7 +65,7 @@ const box = async (page: Page, selector: string) => {
 
 describe("every view, every device", () => {
   describe.each(EDITORS)("observer (%s)", (editor) => {
-    it("the observer reads the text in the main column, with the follow option above it, not in a grid column of its own", async () => {
+    it("the observer reads the text in the main column, with the follow option above it, not in a grid column of its own; typing into a clause changes nothing, and the room says why", async () => {
       const observer = await openView("observer", DESKTOP, "introduction", editor);
       const main = await box(observer.page, "main#main");
       const text = await box(observer.page, 'article[data-clause="c1"] [role="textbox"]');
@@ -86,6 +86,13 @@ describe("every view, every device", () => {
       expect(await footnote.textContent()).toBe("1");
       expect(await footnote.getAttribute("aria-label")).toMatch(/^footnote 1: \S/);
       await screenshot(observer.page, shotOf("observer-section", editor));
+      // Typing into a clause changes nothing, and the room says why.
+      const before = await shownText(observer.page, "c1");
+      await editorOf(observer.page, "c1").click();
+      await observer.page.keyboard.type("xyz");
+      await observer.page.locator("#latest-notice", { hasText: "Observers follow read-only." }).waitFor();
+      expect(await shownText(observer.page, "c1")).toBe(before);
+      expect(await serverText(server.httpUrl, chair, "introduction", "c1")).toBe(before);
       expect(observer.errors).toEqual([]);
     });
   });

@@ -19,6 +19,7 @@ import { SectionTools } from "./SectionTools.tsx";
 import { useClauseBindings } from "./useClauseBindings.ts";
 import { useClauseFocus, usePerClause } from "./useClauseFocus.ts";
 import type { Followed } from "./useFollowTakenUp.ts";
+import { useReadOnlyNotice } from "./useReadOnlyNotice.ts";
 import { useSectionActions } from "./useSectionActions.ts";
 
 /** A delegate's own new clause, not yet renumbered nor agreed: what they type stays bracketed (CM2). */
@@ -73,6 +74,7 @@ export function SectionView({
   const editableOf = (entry: IndexedClause) => canWrite(ctx.identity) && !ctx.silent && entry.lock === null;
 
   useEffect(() => ctx.people.announce(index.id, selected), [ctx.people, index.id, selected]);
+  useReadOnlyNotice(ctx.identity.role === "observer" && ctx.view !== "projector", notify);
 
   const propose = async (after: string | null) => {
     const text = ctx.identity.role === "delegate" ? "Proposed text" : "New clause";
