@@ -17,6 +17,7 @@ import {
   serverText,
   shownText,
   textWithFootnotes,
+  untilTextEverywhere,
 } from "./roomPage.ts";
 
 const sectionCount = async (page: Page, section: string) =>
@@ -170,17 +171,12 @@ describe("brackets as negotiators use them", () => {
       await typing;
 
       const expected = `${before.replace("health", "[health]").replace("education", "[education][learning]")}${typed}`;
-      await waitUntilAsync(
-        async () =>
-          (await serverText(t.httpUrl, chair, "implementation", "c4")) === expected &&
-          (await shownText(ana.page, "c4")) === expected &&
-          (await shownText(ben.page, "c4")) === expected,
+      await untilTextEverywhere(
+        { httpUrl: t.httpUrl, token: chair, section: "implementation", clause: "c4" },
+        expected,
+        [ana.page, ben.page],
         "every keystroke where it was typed, on the server and on both screens",
-        15_000,
-      ).catch(async (error: unknown) => {
-        const stored = await serverText(t.httpUrl, chair, "implementation", "c4");
-        throw new Error(`${String(error)}\nexpected: ${expected}\nstored:   ${stored}`);
-      });
+      );
       const clause = await serverClause(t.httpUrl, chair, "implementation", "c4");
       expect(clause.brackets.map((b) => [b.text, b.by.join(), b.reason])).toEqual([
         ["health", "CEPT", "substantive"],

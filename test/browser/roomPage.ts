@@ -1,6 +1,7 @@
 import { createRequire } from "node:module";
 import type { Locator, Page } from "playwright-core";
 import { type ApiClause, type ApiSection, api } from "../support/api.ts";
+import { waitUntilAsync } from "../support/server.ts";
 
 /*
  * What a person sees and does in the drafting room, editor-agnostic: the clause editor is the
@@ -129,6 +130,30 @@ export async function serverClause(
 
 export async function serverText(httpUrl: string, token: string, section: string, clause: string): Promise<string> {
   return (await serverClause(httpUrl, token, section, clause)).text;
+}
+
+/**
+ * Waits until the server and every page in `pages` hold exactly `expected` in the clause; on
+ * timeout, the error shows what the server holds beside what was expected.
+ */
+export async function untilTextEverywhere(
+  where: { readonly httpUrl: string; readonly token: string; readonly section: string; readonly clause: string },
+  expected: string,
+  pages: readonly Page[],
+  what: string,
+): Promise<void> {
+  const { httpUrl, token, section, clause } = where;
+  const stored = () => serverText(httpUrl, token, section, clause);
+  const check = async () => {
+    if ((await stored()) !== expected) return false;
+    for (const page of pages) if ((await shownText(page, clause)) !== expected) return false;
+    return true;
+  };
+  await waitUntilAsync(check, what, 15_000).catch(async (error: unknown) => {
+    throw new Error(
+      `${String(error)}\nexpected: ${JSON.stringify(expected)}\nstored:   ${JSON.stringify(await stored())}`,
+    );
+  });
 }
 
 const axeSource = createRequire(import.meta.url).resolve("axe-core/axe.min.js");

@@ -12,6 +12,7 @@ import {
   serverText,
   shotOf,
   shownText,
+  untilTextEverywhere,
 } from "./roomPage.ts";
 
 /** 200 characters, typed at a human pace while the rest of the room works. */
@@ -70,12 +71,11 @@ describe("typing in the drafting room while others work", () => {
 
       await typing;
       const expected = `${before.replace("affordable", "[affordable]")} ${SENTENCE}`;
-      await waitUntilAsync(
-        async () =>
-          (await serverText(t.httpUrl, chairToken, "implementation", "c2")) === expected &&
-          (await shownText(ana.page, "c2")) === expected,
+      await untilTextEverywhere(
+        { httpUrl: t.httpUrl, token: chairToken, section: "implementation", clause: "c2" },
+        expected,
+        [ana.page],
         "every character of the sentence is in the page and stored",
-        15_000,
       );
       expect(await shownText(ben.page, "c2")).toBe(expected);
       const focused = await ana.page.evaluate(() =>
@@ -125,16 +125,12 @@ describe("typing in the drafting room while others work", () => {
       await ana.page.keyboard.type("#");
       await typing;
       const expected = `${before.slice(0, start + presses)}#${before.slice(start + presses)}${typed}`;
-      await waitUntilAsync(
-        async () =>
-          (await serverText(t.httpUrl, chair, "implementation", "c4")) === expected &&
-          (await shownText(ana.page, "c4")) === expected,
+      await untilTextEverywhere(
+        { httpUrl: t.httpUrl, token: chair, section: "implementation", clause: "c4" },
+        expected,
+        [ana.page],
         "the mark typed where the caret was walked to, on the server and on her page",
-        15_000,
-      ).catch(async (error: unknown) => {
-        const stored = await serverText(t.httpUrl, chair, "implementation", "c4");
-        throw new Error(`${String(error)}\nexpected: ${JSON.stringify(expected)}\nstored:   ${JSON.stringify(stored)}`);
-      });
+      );
       expect(ana.errors).toEqual([]);
       expect(ben.errors).toEqual([]);
     },

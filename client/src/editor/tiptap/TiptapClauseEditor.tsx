@@ -8,7 +8,7 @@ import type { ClauseEditorHandle, ClauseEditorProps } from "../ClauseEditor.ts";
 import { bracketCommands } from "./bracketCommands.ts";
 import { selectionOf } from "./brackets.ts";
 import { clauseDecorations } from "./decorations.ts";
-import { DomSelectionFirst, domSelectionFirst } from "./domSelectionFirst.ts";
+import { DomSelectionFirst } from "./domSelectionFirst.ts";
 import { clauseGuards, type RefusalBox } from "./guards.ts";
 import { clauseKeys } from "./keys.ts";
 import { baseExtensions } from "./marks.ts";
@@ -48,9 +48,6 @@ export function TiptapClauseEditor(props: ClauseEditorProps) {
   const { copy, identity, silent } = props;
   // Before the binding writes anything: its formatting passes touch only what changes.
   minimalFormattingFor(copy.doc);
-  // Before the binding listens: a remote update starts from the caret the page shows.
-  const made = useRef<Editor | null>(null);
-  domSelectionFirst(copy.doc, () => (made.current && !made.current.isDestroyed ? made.current.view : null));
 
   const editor = useEditor(
     {
@@ -59,7 +56,8 @@ export function TiptapClauseEditor(props: ClauseEditorProps) {
       extensions: [
         ...baseExtensions,
         Collaboration.configure({ document: copy.doc, field: CLAUSE_FRAGMENT }),
-        DomSelectionFirst,
+        // A remote update starts from the caret the page shows.
+        DomSelectionFirst.configure({ document: copy.doc }),
         ...(silent
           ? []
           : [
@@ -107,8 +105,6 @@ export function TiptapClauseEditor(props: ClauseEditorProps) {
     },
     [],
   );
-
-  made.current = editor;
 
   useEffect(() => {
     if (editor.isEditable !== props.editable) editor.setEditable(props.editable, false);

@@ -10,31 +10,13 @@ import { nativeSelectionPending, watchNativeSelection } from "../nativeSelection
  * is drawn from the editor's previous selection: y-prosemirror notes that selection when a Yjs
  * transaction starts and puts it back afterwards, so the caret jumps back and the next letters go
  * where it was. Before a remote transaction starts, this gives the editor the caret the page
- * shows, when the browser has moved it and the editor has not read it yet (nativeSelection.ts). It must be registered before the binding (Yjs calls listeners in the order they came).
+ * shows, when the browser has moved it and the editor has not read it yet (nativeSelection.ts).
+ * Whichever Yjs listener runs first, y-prosemirror notes the selection again on every view update,
+ * so it notes this one.
  */
 
 interface PendingTransaction {
   readonly local: boolean;
-}
-
-const views = new WeakMap<Y.Doc, () => EditorView | null>();
-
-/** Registers once per document; a later call (the editor made again) only changes the view. */
-export function domSelectionFirst(doc: Y.Doc, viewOf: () => EditorView | null): void {
-  const known = views.has(doc);
-  views.set(doc, viewOf);
-  if (known) return;
-  doc.on("beforeAllTransactions", () => {
-    const current = (doc as unknown as { _transaction: PendingTransaction | null })._transaction;
-    if (!current || current.local) return;
-    const view = views.get(doc)?.();
-    if (view) takeDomSelection(view);
-  });
-}
-
-function takeDomSelection(view: EditorView): void {
-  const next = selectionFromDom(view, view.state);
-  if (next) view.dispatch(view.state.tr.setSelection(next));
 }
 
 /** The selection the page shows, when it is in this editor and differs from `state`'s. */
@@ -59,21 +41,31 @@ function selectionFromDom(view: EditorView, state: EditorState): Selection | nul
 }
 
 /**
- * The same for what only redraws: a co-editor's caret moving (awareness) redraws the clause from
- * the editor's selection too. A transaction that neither changes the text nor sets a selection
- * takes the page's caret along.
+ * Also for what only redraws: a co-editor's caret moving (awareness) redraws the clause from the
+ * editor's selection too. A transaction that neither changes the text nor sets a selection takes
+ * the page's caret along.
  */
-export const DomSelectionFirst = Extension.create({
+export const DomSelectionFirst = Extension.create<{ document: Y.Doc | null }>({
   name: "domSelectionFirst",
+  addOptions: () => ({ document: null }),
   addProseMirrorPlugins() {
+    const doc = this.options.document;
     let view: EditorView | null = null;
+    const beforeRemote = () => {
+      const current = (doc as unknown as { _transaction: PendingTransaction | null } | null)?._transaction;
+      if (!view || !current || current.local) return;
+      const next = selectionFromDom(view, view.state);
+      if (next) view.dispatch(view.state.tr.setSelection(next));
+    };
     return [
       new Plugin({
         view(editorView) {
           view = editorView;
           watchNativeSelection(editorView.dom);
+          doc?.on("beforeAllTransactions", beforeRemote);
           return {
             destroy() {
+              doc?.off("beforeAllTransactions", beforeRemote);
               view = null;
             },
           };
