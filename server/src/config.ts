@@ -25,6 +25,8 @@ export interface Config {
   readonly maxBufferedBytes: number;
   readonly maxFramesPerSecond: number;
   readonly unloadAfterMs: number;
+  /** The SQLite writer thread stops after this long without a write (0: never); it restarts on the next. */
+  readonly sqliteWriterIdleMs: number;
   readonly compactEvery: number;
   readonly keepAliveMs: number;
   /** A tokenless /collab socket with no authenticated document by then is closed (4401). */
@@ -71,6 +73,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     maxBufferedBytes: int(env, "MAX_BUFFERED_BYTES", 16 * 1_048_576, 65_536, 1024 * 1_048_576),
     maxFramesPerSecond: int(env, "MAX_FRAMES_PER_SECOND", 500, 1, 1_000_000),
     unloadAfterMs: int(env, "UNLOAD_AFTER_MS", 30_000, 0, 86_400_000),
+    sqliteWriterIdleMs: int(env, "SQLITE_WRITER_IDLE_MS", 30_000, 0, 86_400_000),
     compactEvery: int(env, "COMPACT_EVERY", 500, 1, 1_000_000),
     keepAliveMs: int(env, "KEEPALIVE_MS", 30_000, 100, 3_600_000),
     authDeadlineMs: int(env, "AUTH_DEADLINE_MS", 10_000, 100, 600_000),

@@ -52,5 +52,8 @@ export async function openStore(config: Config, events: StoreEvents): Promise<{ 
       throw error;
     }
   }
-  return { store: openSqliteStore({ file: join(config.dataDir, "gavel.sqlite") }), kind: "sqlite" };
+  return {
+    store: openSqliteStore({ file: join(config.dataDir, "gavel.sqlite"), writerIdleMs: config.sqliteWriterIdleMs }),
+    kind: "sqlite",
+  };
 }

@@ -28,6 +28,7 @@ describe("loadConfig", () => {
       maxBufferedBytes: 16 * 1_048_576,
       maxFramesPerSecond: 500,
       unloadAfterMs: 30_000,
+      sqliteWriterIdleMs: 30_000,
       compactEvery: 500,
       keepAliveMs: 30_000,
       authDeadlineMs: 10_000,
@@ -78,6 +79,7 @@ describe("loadConfig", () => {
       LOG_LEVEL: "debug",
       COMPACT_EVERY: "10",
       UNLOAD_AFTER_MS: "0",
+      SQLITE_WRITER_IDLE_MS: "0",
       DEMO_SESSION: "",
     });
     expect(config).toMatchObject({
@@ -89,6 +91,7 @@ describe("loadConfig", () => {
       logLevel: "debug",
       compactEvery: 10,
       unloadAfterMs: 0,
+      sqliteWriterIdleMs: 0,
       demoSession: "",
     });
   });

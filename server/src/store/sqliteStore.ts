@@ -16,7 +16,8 @@ import { SqliteWriter } from "./sqliteWriter.ts";
 /**
  * SQLite backend. One file, WAL journal, `synchronous = FULL`: a resolved `append` survives a
  * crash or power loss. Writes run in a worker thread (sqliteWriter.ts), one transaction and
- * one fsync per call, while the event loop goes on; reads run here, synchronously. Group
+ * one fsync per call, while the event loop goes on; the thread stops while no write comes.
+ * Reads run here, synchronously. Group
  * commit comes from callers passing many records to one `append`.
  *
  * Ids are the `updates.seq` values as decimal strings: global, so also increasing per section.
@@ -25,6 +26,8 @@ import { SqliteWriter } from "./sqliteWriter.ts";
  */
 export interface SqliteStore extends Store {
   readonly file: string;
+  /** Whether the writer thread is running (it starts on a write and stops when idle). */
+  readonly writerRunning: boolean;
 }
 
 const SCHEMA = `
@@ -136,7 +139,13 @@ function toStored(row: UpdateRow): StoredUpdate {
   return row.command === null ? stored : { ...stored, command: row.command };
 }
 
-export function openSqliteStore(options: { file: string }): SqliteStore {
+export interface SqliteStoreOptions {
+  readonly file: string;
+  /** The writer thread stops after this long without a write (0: never); see sqliteWriter.ts. */
+  readonly writerIdleMs?: number;
+}
+
+export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
   mkdirSync(dirname(options.file), { recursive: true });
   const db = new Database(options.file);
   try {
@@ -193,10 +202,13 @@ export function openSqliteStore(options: { file: string }): SqliteStore {
   const selectOne = db.prepare("SELECT 1");
   // Every write goes to its own thread: the fsync never blocks the event loop, and records
   // arriving meanwhile form the next group commit. Reads stay here (WAL: never blocked by it).
-  const writer = new SqliteWriter(options.file);
+  const writer = new SqliteWriter(options.file, options.writerIdleMs);
 
   return {
     file: options.file,
+    get writerRunning() {
+      return writer.running;
+    },
     async append(records) {
       // Validate the whole batch before writing any of it.
       const rows = records.map((r) => {

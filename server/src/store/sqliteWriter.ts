@@ -132,31 +132,49 @@ interface Waiter {
   readonly reject: (error: Error) => void;
 }
 
+/** One writer thread and the writes it has not answered yet. */
+interface Thread {
+  readonly worker: Worker;
+  readonly waiting: Map<number, Waiter>;
+  /** Asked to close because nothing came for a while: its exit is expected. */
+  retiring: boolean;
+}
+
+/** Default for `idleMs`: a thread idle this long is stopped, and started again on the next write. */
+export const WRITER_IDLE_MS = 30_000;
+
 /**
  * Durable writes off the event loop: a worker thread runs each write (one transaction, one
- * fsync) while the main thread keeps serving. Writes run in the order they were sent. While
- * nothing is in flight the thread does not keep the process alive.
+ * fsync) while the main thread keeps serving. Writes run in the order they were sent.
+ *
+ * The thread is started on the first write and stopped once no write has come for `idleMs`
+ * (0: never stopped): a thread holds its own V8 heap, about 17 MB, which an idle server does
+ * not need. Every write it was sent has been answered before it is asked to close, so a thread
+ * started for the next write never overtakes one. While nothing is in flight no thread keeps
+ * the process alive.
  */
 export class SqliteWriter {
-  private readonly worker: Worker;
-  private readonly waiting = new Map<number, Waiter>();
+  private thread: Thread | null = null;
   private next = 0;
   private dead: Error | null = null;
+  private idleTimer: NodeJS.Timeout | null = null;
+  /** Threads asked to close, until they have exited. */
+  private readonly retiring = new Set<Promise<void>>();
+  private readonly driver: string;
+  private readonly decoding: string;
 
-  constructor(file: string) {
+  constructor(
+    private readonly file: string,
+    private readonly idleMs: number = WRITER_IDLE_MS,
+  ) {
     const require = createRequire(import.meta.url);
-    const driver = require.resolve("better-sqlite3");
-    const decoding = require.resolve("lib0/decoding");
-    // A small heap: the thread holds a connection and one batch at a time.
-    this.worker = new Worker(WRITER_SOURCE, {
-      eval: true,
-      workerData: { file, driver, decoding },
-      resourceLimits: { maxYoungGenerationSizeMb: 2, maxOldGenerationSizeMb: 32 },
-    });
-    this.worker.unref();
-    this.worker.on("message", (reply: Reply) => this.settle(reply));
-    this.worker.on("error", (error) => this.fail(error));
-    this.worker.on("exit", (code) => this.fail(new Error(`the SQLite writer thread exited (${code})`)));
+    this.driver = require.resolve("better-sqlite3");
+    this.decoding = require.resolve("lib0/decoding");
+  }
+
+  /** Whether a writer thread is running (tests; a thread starts on the first write). */
+  get running(): boolean {
+    return this.thread !== null;
   }
 
   write<T>(write: WriteOp): Promise<T> {
@@ -168,37 +186,105 @@ export class SqliteWriter {
   /** Waits for the writes already sent, then closes the writer's connection and thread. */
   async close(): Promise<void> {
     if (this.dead) return;
-    await this.send("close");
+    this.clearIdle();
+    const thread = this.thread;
+    if (thread) {
+      this.thread = null;
+      await this.post(thread, "close");
+      thread.retiring = true;
+      await thread.worker.terminate();
+    }
     this.dead = new Error("the SQLite store is closed");
-    await this.worker.terminate();
+    await Promise.all(this.retiring);
+  }
+
+  private start(): Thread {
+    // A small heap: the thread holds a connection and one batch at a time.
+    const worker = new Worker(WRITER_SOURCE, {
+      eval: true,
+      workerData: { file: this.file, driver: this.driver, decoding: this.decoding },
+      resourceLimits: { maxYoungGenerationSizeMb: 2, maxOldGenerationSizeMb: 32 },
+    });
+    worker.unref();
+    const thread: Thread = { worker, waiting: new Map(), retiring: false };
+    worker.on("message", (reply: Reply) => this.settle(thread, reply));
+    worker.on("error", (error) => this.fail(thread, error));
+    worker.on("exit", (code) => this.fail(thread, new Error(`the SQLite writer thread exited (${code})`)));
+    return thread;
   }
 
   private send(
-    write: WriteOp | { readonly op: "append"; readonly rows: Uint8Array } | "close",
+    write: WriteOp | { readonly op: "append"; readonly rows: Uint8Array },
     transfer: ArrayBuffer[] = [],
   ): Promise<unknown> {
     if (this.dead) return Promise.reject(this.dead);
+    this.clearIdle();
+    this.thread ??= this.start();
+    return this.post(this.thread, write, transfer);
+  }
+
+  private post(
+    thread: Thread,
+    write: WriteOp | { readonly op: "append"; readonly rows: Uint8Array } | "close",
+    transfer: ArrayBuffer[] = [],
+  ): Promise<unknown> {
     const n = this.next++;
-    if (this.waiting.size === 0) this.worker.ref();
+    if (thread.waiting.size === 0) thread.worker.ref();
     return new Promise((resolve, reject) => {
-      this.waiting.set(n, { resolve, reject });
-      this.worker.postMessage({ n, write }, transfer);
+      thread.waiting.set(n, { resolve, reject });
+      thread.worker.postMessage({ n, write }, transfer);
     });
   }
 
-  private settle(reply: Reply): void {
-    const waiter = this.waiting.get(reply.n);
+  private settle(thread: Thread, reply: Reply): void {
+    const waiter = thread.waiting.get(reply.n);
     if (!waiter) return;
-    this.waiting.delete(reply.n);
-    if (this.waiting.size === 0) this.worker.unref();
+    thread.waiting.delete(reply.n);
+    if (thread.waiting.size === 0) {
+      thread.worker.unref();
+      if (thread === this.thread) this.armIdle();
+    }
     if (reply.ok) waiter.resolve(reply.result);
     else if (reply.code === "GAVEL_CONFLICT") waiter.reject(new StoreConflictError(reply.doc ?? "a document"));
     else waiter.reject(Object.assign(new Error(reply.message), reply.code ? { code: reply.code } : {}));
   }
 
-  private fail(error: Error): void {
+  private armIdle(): void {
+    if (this.idleMs <= 0 || this.dead) return;
+    this.clearIdle();
+    this.idleTimer = setTimeout(() => this.retire(), this.idleMs);
+    this.idleTimer.unref();
+  }
+
+  private clearIdle(): void {
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.idleTimer = null;
+  }
+
+  /** Stops the idle thread: every write it was sent is answered; the next write starts another. */
+  private retire(): void {
+    this.idleTimer = null;
+    const thread = this.thread;
+    if (!thread || thread.waiting.size > 0) return;
+    this.thread = null;
+    const done = this.post(thread, "close")
+      .then(() => {
+        thread.retiring = true;
+        return thread.worker.terminate();
+      })
+      .then(
+        () => undefined,
+        () => undefined,
+      )
+      .finally(() => this.retiring.delete(done));
+    this.retiring.add(done);
+  }
+
+  private fail(thread: Thread, error: Error): void {
+    if (thread.retiring) return;
     this.dead ??= error;
-    for (const waiter of this.waiting.values()) waiter.reject(error);
-    this.waiting.clear();
+    this.clearIdle();
+    for (const waiter of thread.waiting.values()) waiter.reject(error);
+    thread.waiting.clear();
   }
 }
