@@ -1,6 +1,6 @@
 import { SignJWT } from "jose";
 import { describe, expect, it } from "vitest";
-import { bearerOf, secretKey, signToken, type TokenClaims, verifyToken } from "../src/auth/tokens.ts";
+import { bearerOf, secretKey, signToken, type TokenClaims, verifyingKey, verifyToken } from "../src/auth/tokens.ts";
 import { GavelError } from "../src/errors.ts";
 
 const SECRET = secretKey("a-test-secret-that-is-long-enough-0123456789");
@@ -30,6 +30,17 @@ function signRaw(payload: Record<string, unknown>, key: Uint8Array = SECRET, alg
 const validPayload = { sub: "u-ana", name: "Ana", role: "delegate", delegation: "fr", session: "s1" };
 
 describe("signToken / verifyToken", () => {
+  it("verifies alike with the secret imported once as a key (as the server does): same actor, same refusals", async () => {
+    const key = await verifyingKey(SECRET);
+    const token = await signToken(SECRET, CLAIMS, 3600);
+    expect((await verifyToken(key, token)).actor).toEqual(CLAIMS);
+    expect((await rejection(verifyToken(key, await signToken(OTHER, CLAIMS, 3600)))).code).toBe("TOKEN_INVALID");
+    expect((await rejection(verifyToken(key, await signRaw(validPayload, SECRET, "HS512")))).code).toBe(
+      "TOKEN_INVALID",
+    );
+    expect((await rejection(verifyToken(key, await signToken(SECRET, CLAIMS, -10)))).code).toBe("TOKEN_EXPIRED");
+  });
+
   it("round-trips the claims into an actor, with the expiry in milliseconds", async () => {
     const before = Math.floor(Date.now() / 1000);
     const token = await signToken(SECRET, CLAIMS, 3600);
