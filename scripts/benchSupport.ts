@@ -4,7 +4,7 @@
  * and percentiles. Nothing here touches any process but the one it spawned.
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { setTimeout as delay } from "node:timers/promises";
 
 /** Configuration variables of the server (server/src/config.ts): never inherited from our env. */
@@ -184,6 +184,54 @@ export function cpuTimesOf(pid: number): CpuTimes {
   const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
   // fields[0] is field 3 (state); utime is field 14, stime field 15.
   return { user: Number(fields[11]) / clockTicks(), system: Number(fields[12]) / clockTicks() };
+}
+
+/**
+ * User and system CPU seconds per thread of a process, keyed by thread name and id
+ * (/proc/PID/task/TID/stat): where a server's CPU goes (main thread, workers, V8, libuv).
+ */
+export function threadCpuOf(pid: number): Map<string, CpuTimes> {
+  const out = new Map<string, CpuTimes>();
+  let tids: string[] = [];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return out;
+  }
+  for (const tid of tids) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8");
+      const name = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      out.set(`${name}#${tid}`, { user: Number(fields[11]) / clockTicks(), system: Number(fields[12]) / clockTicks() });
+    } catch {
+      // The thread ended meanwhile.
+    }
+  }
+  return out;
+}
+
+/**
+ * CPU seconds the live threads of a process have run, in nanoseconds' precision (the first
+ * field of /proc/PID/task/TID/schedstat): for figures too short for utime and stime, which count
+ * in ticks of 10 ms. Threads that exited meanwhile are not counted.
+ */
+export function runSecondsOf(pid: number): number {
+  let ns = 0;
+  let tids: string[] = [];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return 0;
+  }
+  for (const tid of tids) {
+    try {
+      ns += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, "utf8").split(" ")[0]);
+    } catch {
+      // The thread ended meanwhile.
+    }
+  }
+  return ns / 1e9;
 }
 
 /** Busy CPU seconds of the whole machine, all cores (/proc/stat: total - idle - iowait). */

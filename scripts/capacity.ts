@@ -23,8 +23,10 @@ import { secretKey, signToken } from "@gavel/server";
 import { redisAnswers } from "../test/support/redis.ts";
 import { fixed, machineBusySeconds, pinSelf } from "./benchSupport.ts";
 import {
+  IDLE_SECONDS,
   LOADS,
   type LoadFigures,
+  runIdle,
   runIngestAndCold,
   runLoad,
   runStorm,
@@ -89,12 +91,19 @@ async function main(): Promise<void> {
   if (ONLY.length === 0 || ONLY.includes("storm")) {
     const storm = row("connect storm, 1,000 clients (10 rooms): all synced", "s", 2);
     const perClient = row("connect storm: server RSS per client", "KB");
-    const idle = row("server RSS before any client", "MB");
     for (const target of targets) {
       const figures = await attempt(`storm on ${target.id}`, notes, () => runStorm(context, target));
       storm.values.set(target.id, figures?.seconds ?? null);
       perClient.values.set(target.id, figures?.kbPerClient ?? null);
-      idle.values.set(target.id, figures?.idleRssMb ?? null);
+    }
+  }
+  if (ONLY.length === 0 || ONLY.includes("idle")) {
+    const early = row("server RSS before any client, 1 s after start", "MB");
+    const settled = row(`server RSS before any client, ${IDLE_SECONDS} s after start`, "MB");
+    for (const target of targets) {
+      const figures = await attempt(`idle on ${target.id}`, notes, () => runIdle(context, target));
+      early.values.set(target.id, figures?.earlyMb ?? null);
+      settled.values.set(target.id, figures?.settledMb ?? null);
     }
   }
   if (ONLY.length === 0 || ONLY.includes("cold")) {
@@ -199,6 +208,18 @@ Gavel-only load report is \`npm run bench:gavel\` (scripts/bench.ts).
   client). Latency: send to receipt of each marker, nearest-rank percentiles. Load generator ELU:
   \`performance.eventLoopUtilization\` of this process over the window; above about 0.7 the latency
   figures are the harness's.
+- Ingest: one stock client of a room types 50,000 updates of 20 characters, each at the start of the
+  clause's first paragraph, while a second client of the room waits for all of them: updates/s from
+  the first insertion until the second client holds the last. At the start and not at the end: Yjs
+  merges one client's consecutive insertions into one item, and encoding each new update from a
+  document holding that item slices its ever longer concatenated string (\`ContentString.write\`), a
+  cost quadratic in the clause that took 13 of the y-websocket server's 19 CPU seconds and made the
+  figure the writer's. The cold loads then read that clause, unloaded. Their "server CPU / one
+  client's" sums each thread's run time from \`/proc/PID/task/*/schedstat\` (nanoseconds; utime and
+  stime count in ticks of 10 ms, too coarse for a load of a few milliseconds).
+- Server RSS before any client: each server started alone and left alone, read from \`/proc\` 1 s
+  after its health check answers and ${IDLE_SECONDS} s after (BENCH_IDLE_SECONDS), when its start-up garbage has been
+  collected and Gavel's idle SQLite writer thread has stopped (\`SQLITE_WRITER_IDLE_MS\`, 30 s).
 - Whole run: ${fixed(run.wall, 0)} s of wall time; the machine was busy ${fixed(run.otherCpu, 0)} CPU-seconds in
   that time (every process, this bench and its servers included). The machine is shared with other work:
   figures are noisy, rerun on a quiet machine before quoting them.

@@ -17,14 +17,17 @@ import * as Y from "yjs";
 import { mulberry32 } from "../server/test/support/prng.ts";
 import { freePort } from "../test/support/redis.ts";
 import {
+  type CpuTimes,
   cpuTimesOf,
   delta,
   fetchMetrics,
   labelledDeltas,
   percentile,
   rssBytesOf,
+  runSecondsOf,
   type ServerChild,
   startServerChild,
+  threadCpuOf,
 } from "./benchSupport.ts";
 
 export type TargetId = "yws" | "hocus" | "sqlite" | "redis" | "collab" | "redis2";
@@ -330,6 +333,21 @@ async function until(condition: () => boolean, timeoutMs: number, running: Runni
   }
 }
 
+/** BENCH_THREADS=1: print each server thread's CPU over the window (diagnosis, not a figure). */
+const THREADS = process.env.BENCH_THREADS === "1";
+
+function reportThreads(what: string, before: Map<string, CpuTimes>, after: Map<string, CpuTimes>): void {
+  const lines = [...after].map(([name, t]) => {
+    const b = before.get(name) ?? { user: 0, system: 0 };
+    return { name, user: t.user - b.user, system: t.system - b.system };
+  });
+  const shown = lines
+    .filter((l) => l.user + l.system > 0)
+    .sort((a, b) => b.user + b.system - (a.user + a.system))
+    .map((l) => `${l.name} ${l.user.toFixed(2)}u+${l.system.toFixed(2)}s`);
+  process.stderr.write(`[bench] ${what} threads: ${shown.join(", ")}\n`);
+}
+
 function cpuSeconds(pid: number): number {
   const t = cpuTimesOf(pid);
   return t.user + t.system;
@@ -396,6 +414,7 @@ export async function runLoad(ctx: Context, target: Target, load: Load): Promise
     await delay(WARMUP_MS);
     const metricsBefore = target.gavel ? await fetchMetrics(running.child.httpUrl) : null;
     const cpuBefore = nodesCpuSeconds(running);
+    const threadsBefore = THREADS ? threadCpuOf(running.child.pid) : null;
     const eluBefore = performance.eventLoopUtilization();
     measuring = true;
     typingEnd = performance.now() + ctx.seconds * 1000;
@@ -403,6 +422,7 @@ export async function runLoad(ctx: Context, target: Target, load: Load): Promise
     const drainEnd = performance.now() + DRAIN_MS;
     while (latencies.length < expected && performance.now() < drainEnd) await delay(20);
     const cpu = nodesCpuSeconds(running) - cpuBefore;
+    if (threadsBefore) reportThreads(`${load.id} on ${target.id}`, threadsBefore, threadCpuOf(running.child.pid));
     const elu = performance.eventLoopUtilization(eluBefore);
     const metricsAfter = target.gavel ? await fetchMetrics(running.child.httpUrl) : null;
     for (const timer of timers) clearTimeout(timer);
@@ -463,23 +483,43 @@ function observeMarkers(doc: Y.Doc, sent: Map<string, number>, latencies: number
   });
 }
 
-export async function runStorm(
-  ctx: Context,
-  target: Target,
-): Promise<{ seconds: number; kbPerClient: number; idleRssMb: number }> {
+export async function runStorm(ctx: Context, target: Target): Promise<{ seconds: number; kbPerClient: number }> {
   const running = await start(ctx, target, 10);
   let peers: Peer[] = [];
   try {
     await delay(1_000);
     const idle = rssBytesOf(running.child.pid);
     const plan = running.rooms.flatMap((room) => Array.from({ length: 100 }, () => room));
+    const threadsBefore = THREADS ? threadCpuOf(running.child.pid) : null;
     const begin = performance.now();
     peers = await connectAll(target, running, plan);
     const seconds = (performance.now() - begin) / 1000;
+    if (threadsBefore) reportThreads(`storm on ${target.id}`, threadsBefore, threadCpuOf(running.child.pid));
     const after = rssBytesOf(running.child.pid);
-    return { seconds, kbPerClient: (after - idle) / 1024 / plan.length, idleRssMb: idle / 1024 / 1024 };
+    return { seconds, kbPerClient: (after - idle) / 1024 / plan.length };
   } finally {
     await finish(running, peers);
+  }
+}
+
+/** BENCH_IDLE_SECONDS: how long an idle server is left alone before its settled RSS is read. */
+export const IDLE_SECONDS = Number(process.env.BENCH_IDLE_SECONDS ?? 40);
+
+/**
+ * RSS of a server no client has connected to: 1 s after it answers its health check, and
+ * IDLE_SECONDS after (its start-up garbage collected by V8's memory reducer, Gavel's idle
+ * SQLite writer thread stopped). One server at a time, alone on its core.
+ */
+export async function runIdle(ctx: Context, target: Target): Promise<{ earlyMb: number; settledMb: number }> {
+  const running = await start(ctx, target, 1);
+  try {
+    const begin = performance.now();
+    await delay(1_000);
+    const earlyMb = rssBytesOf(running.child.pid) / 1024 / 1024;
+    await delay(Math.max(0, begin + IDLE_SECONDS * 1000 - performance.now()));
+    return { earlyMb, settledMb: rssBytesOf(running.child.pid) / 1024 / 1024 };
+  } finally {
+    await finish(running, []);
   }
 }
 
@@ -509,7 +549,7 @@ export async function runIngestAndCold(ctx: Context, target: Target): Promise<Co
     const before = target.gavel ? await fetchMetrics(running.child.httpUrl) : null;
     const begin = performance.now();
     for (let i = 0; i < INGEST_UPDATES; i++) {
-      text.insert(text.length, INGEST_TEXT);
+      text.insert(0, INGEST_TEXT);
       if (i % 500 === 499) await delay(0);
     }
     await until(() => seen.length >= goal, 180_000, running, "the ingest to reach the observer");
@@ -547,7 +587,7 @@ async function coldLoad(
     await delay(200);
   }
   const before = await fetchMetrics(http);
-  const cpuBefore = cpuSeconds(running.child.pid);
+  const cpuBefore = runSecondsOf(running.child.pid);
   const begin = performance.now();
   const peers = await connectAll(
     target,
@@ -555,7 +595,7 @@ async function coldLoad(
     Array.from({ length: clients }, () => room),
   );
   const endToEndMs = performance.now() - begin;
-  const cpu = cpuSeconds(running.child.pid) - cpuBefore;
+  const cpu = runSecondsOf(running.child.pid) - cpuBefore;
   const after = await fetchMetrics(http);
   for (const peer of peers) peer.destroy();
   const answers = Math.max(1, delta(before, after, "gavel_sync_answer_seconds_count"));
