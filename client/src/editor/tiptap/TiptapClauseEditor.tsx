@@ -13,6 +13,7 @@ import { clauseGuards, type RefusalBox } from "./guards.ts";
 import { clauseKeys } from "./keys.ts";
 import { baseExtensions } from "./marks.ts";
 import { minimalFormattingFor } from "./minimalFormatting.ts";
+import { YjsCaretWins } from "./yjsCaretWins.ts";
 
 /** Who a caret belongs to, as the server stamped it into the awareness state (untrusted shape). */
 function personOf(user: Record<string, unknown>): { id: string; delegation: string | null } {
@@ -58,6 +59,8 @@ export function TiptapClauseEditor(props: ClauseEditorProps) {
         Collaboration.configure({ document: copy.doc, field: CLAUSE_FRAGMENT }),
         // A remote update starts from the caret the page shows.
         DomSelectionFirst.configure({ document: copy.doc }),
+        // After it, the caret goes where Yjs puts it, unless blocks moved (yjsCaretWins.ts).
+        YjsCaretWins,
         ...(silent
           ? []
           : [
