@@ -33,24 +33,48 @@ export function insertsOnlyOutsideBrackets(base: Y.Doc, update: Uint8Array): boo
   return true;
 }
 
-function sameId(a: Y.ID | null, b: Y.ID | null): boolean {
-  return a === null || b === null ? a === b : a.client === b.client && a.clock === b.clock;
-}
-
+/**
+ * Whether `item` lands outside every bracket of `base`. Yjs integrates it between its origin (the
+ * character its writer saw to its left) and its right origin, after or before whatever other
+ * writers put between them meanwhile. When no bracket boundary (a live bracket format) lies
+ * between the two, every place there has the formatting of the place after the origin: outside
+ * a bracket if that one is.
+ */
 function placedOutsideBrackets(base: Y.Doc, item: Y.Item): boolean {
   const origin = item.origin;
+  const right = item.rightOrigin ? itemAt(base, item.rightOrigin) : null;
+  if (item.rightOrigin && right === null) return false;
   if (origin === null) {
-    // At the very start of a text: before any mark, as long as its writer saw the same first item.
-    const right = item.rightOrigin ? itemAt(base, item.rightOrigin) : null;
-    return right !== null && right.id.clock === item.rightOrigin?.clock && right.left === null;
+    // At the very start of a text: before its first bracket boundary.
+    return right !== null && noBoundaryLeftOf(right, null);
   }
   const left = itemAt(base, origin);
-  if (left === null) return false;
-  const last = left.id.clock + left.length - 1;
-  const expectedRight =
-    origin.clock < last ? Y.createID(origin.client, origin.clock + 1) : left.right ? left.right.id : null;
-  if (!sameId(expectedRight, item.rightOrigin)) return false;
-  return !insideBracket(left);
+  if (left === null || insideBracket(left)) return false;
+  // The rest of the origin's item (the same writer's text, typed on) lies between, then the items up to the right origin.
+  if (right === left) return true;
+  return right === null ? noBoundaryRightOf(left) : noBoundaryLeftOf(right, left);
+}
+
+function isBoundary(item: Y.Item): boolean {
+  return !item.deleted && item.content instanceof Y.ContentFormat && item.content.key === BRACKET;
+}
+
+/** No bracket boundary between `stop` (exclusive; null: the text's start) and `item`, in MAX_WALK items. */
+function noBoundaryLeftOf(item: Y.Item, stop: Y.Item | null): boolean {
+  let at = item.left;
+  for (let steps = 0; at !== stop; steps += 1, at = at.left) {
+    if (at === null || steps >= MAX_WALK || isBoundary(at)) return false;
+  }
+  return true;
+}
+
+/** No bracket boundary after `item` to the end of its text, in MAX_WALK items. */
+function noBoundaryRightOf(item: Y.Item): boolean {
+  let at = item.right;
+  for (let steps = 0; at !== null; steps += 1, at = at.right) {
+    if (steps >= MAX_WALK || isBoundary(at)) return false;
+  }
+  return true;
 }
 
 /** The item of `base` holding `id`, or null. */
