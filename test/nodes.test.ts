@@ -6,7 +6,10 @@ import { openRedisStore } from "../server/src/store/redisStore.ts";
 import { type ApiClause, type ApiSection, api } from "./support/api.ts";
 import { attachDocument, clauseText, multiplexedSocket, plainClient, typeInto } from "./support/clients.ts";
 import { startNodes } from "./support/nodes.ts";
+import { startRedisServer, testPrefix } from "./support/redis.ts";
 import { makeToken, waitUntil, waitUntilAsync } from "./support/server.ts";
+import { spawnServer } from "./support/serverProcess.ts";
+import { tempDir } from "./support/tmp.ts";
 
 // The Hocuspocus way in Node: a provider given a URL opens its socket with the global WebSocket.
 if (globalThis.WebSocket === undefined) globalThis.WebSocket = WebSocket as unknown as typeof globalThis.WebSocket;
@@ -72,6 +75,54 @@ describe("several nodes share every session through Redis (issue 10)", () => {
       ),
     );
     expect(new Set(counts).size).toBe(1);
+  });
+
+  it("two nodes given the same NODE_ID still apply each other's edits: their clients converge, and the store holds every edit", async () => {
+    // A first node creates the demo session and goes; the two started after it load nothing
+    // before their clients come, so each one's copies of the clause get the same numbers.
+    const redis = await startRedisServer();
+    onTestFinished(() => redis.stop());
+    const env = {
+      REDIS_URL: redis.url,
+      REDIS_PREFIX: testPrefix("same-id"),
+      SHARED_STORE: "true",
+      REDIS_LEASE_MS: "2000",
+    };
+    const seeder = await spawnServer({
+      ...env,
+      NODE_ID: "seeder",
+      DEMO_SESSION: "demo",
+      DATA_DIR: tempDir("gavel-seed-"),
+    });
+    await seeder.kill("SIGTERM");
+    const nodes = await Promise.all(
+      [1, 2].map((n) =>
+        spawnServer({ ...env, NODE_ID: "same-name", DEMO_SESSION: "", DATA_DIR: tempDir(`gavel-same-${n}-`) }),
+      ),
+    );
+    const writers = [];
+    for (const node of nodes) writers.push(await writerOn(node.wsUrl));
+    const providers = writers.map((w) => w.provider);
+    await waitUntil(() => synced(providers), "both clients synced");
+    for (let round = 0; round < 10; round += 1) {
+      for (const [i, p] of providers.entries()) typeInto(p.document, `<${i}.${round}>`);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    await waitUntil(() => acknowledged(providers), "every edit acknowledged", 20_000);
+    const markers = [0, 1].flatMap((i) => Array.from({ length: 10 }, (_, round) => `<${i}.${round}>`));
+    await waitUntil(
+      () => providers.every((p) => markers.every((m) => clauseText(p.document).includes(m))),
+      "every edit on both nodes",
+      20_000,
+    ).catch((error) => {
+      throw new Error(`${String(error)}: ${providers.map((p) => JSON.stringify(clauseText(p.document))).join(" / ")}`);
+    });
+    const store = await openRedisStore({ url: redis.url, prefix: env.REDIS_PREFIX });
+    onTestFinished(() => store.close());
+    const stored = await store.history(CLAUSE);
+    const replay = new Y.Doc();
+    for (const entry of stored) Y.applyUpdate(replay, entry.update);
+    expect(clauseText(replay)).toBe(clauseText(providers[0]?.document ?? replay));
   });
 
   it("a lock through node A refuses writes at B and C (0 changes to the locked text over 1,000 racing writes); every node's clients are told; unlock restores writing without reconnecting", async () => {

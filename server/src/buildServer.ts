@@ -43,8 +43,13 @@ export interface GavelServer {
 /** Builds the app without listening and without reading the environment. */
 export async function buildServer(config: Config, deps: ServerDeps): Promise<GavelServer> {
   const { store, secret } = deps;
+  // This process's name in the store: NODE_ID (else the host and process) and a random part, so
+  // that two nodes given the same NODE_ID, or a node restarted after a crash, never take each
+  // other's appends (or presence) for their own.
+  const nodeId = `${config.nodeId ?? `${hostname()}-${process.pid}`}~${randomBytes(4).toString("hex")}`;
   const app = Fastify({
-    logger: { level: config.logLevel },
+    // Every log line names the node, as its records in the store do.
+    logger: { level: config.logLevel, base: { pid: process.pid, hostname: hostname(), node: nodeId } },
     logController: new DebugRequestLog(),
     bodyLimit: config.maxMessageBytes,
     // Decode at the edge: a body of the wrong shape is refused, never coerced ({"text": 5} is not
@@ -57,7 +62,6 @@ export async function buildServer(config: Config, deps: ServerDeps): Promise<Gav
   const metrics = createMetrics();
   // Documents enter memory from the store's follower: Redis' own (entries of every node), or
   // the local one (SQLite: what this node's group commit stored).
-  const nodeId = config.nodeId ?? `${hostname()}-${process.pid}-${randomBytes(3).toString("hex")}`;
   let deliver: FollowHandler = () => {};
   const local = store.follow ? null : new LocalFollower((doc, entries) => deliver(doc, entries));
   const follower =

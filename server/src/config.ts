@@ -35,7 +35,7 @@ export interface Config {
   readonly maxUnauthenticatedSockets: number;
   /** SHARED_STORE: several nodes share the Redis store (each one sets it); else one node owns it. */
   readonly sharedStore: boolean;
-  /** This node's name in the store (NODE_ID): recognises its own appends; random when unset. */
+  /** NODE_ID: this node's name in the store's records and in logs (each process adds a random part); host and process when unset. */
   readonly nodeId: string | null;
   /** Whether the secretariat may lock and unlock clauses (LK1); by default only the chair. */
   readonly secretariatMayLock: boolean;
