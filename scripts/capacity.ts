@@ -52,6 +52,9 @@ interface Row {
   readonly unit: string;
 }
 
+// Every stock WebsocketProvider adds a process 'exit' listener; a storm opens 1,000 of them.
+process.setMaxListeners(0);
+
 async function main(): Promise<void> {
   const pinned = pinSelf(1);
   const redisUrl =
