@@ -193,6 +193,19 @@ function readsOf(doc: Y.Doc, onRead: () => void): { stop(): void } {
   };
 }
 
+/** Three clients synced with `base`, each collecting the updates it makes (not those it receives, origin "remote"). */
+function clientsOf(base: Y.Doc): { doc: Y.Doc; outbox: Uint8Array[] }[] {
+  return [0, 1, 2].map(() => {
+    const doc = new Y.Doc();
+    Y.applyUpdate(doc, Y.encodeStateAsUpdate(base));
+    const client = { doc, outbox: [] as Uint8Array[] };
+    doc.on("update", (u: Uint8Array, origin: unknown) => {
+      if (origin !== "remote") client.outbox.push(u);
+    });
+    return client;
+  });
+}
+
 /**
  * Three clients edit one clause (typing, deleting, bracketing, unbracketing, paragraphs) and
  * their updates reach the base in a random order. After every transaction on the base, the
@@ -201,15 +214,7 @@ function readsOf(doc: Y.Doc, onRead: () => void): { stop(): void } {
  */
 function fuzzRound(rng: Rng, label: string): void {
   const base = seeded([[{ text: "Members " }, { text: "shall", bracket: CEPT }, { text: " act now" }]]);
-  const clients = [0, 1, 2].map(() => {
-    const doc = new Y.Doc();
-    Y.applyUpdate(doc, Y.encodeStateAsUpdate(base));
-    return { doc, outbox: [] as Uint8Array[] };
-  });
-  for (const client of clients)
-    client.doc.on("update", (u: Uint8Array, origin: unknown) => {
-      if (origin !== "remote") client.outbox.push(u);
-    });
+  const clients = clientsOf(base);
   let known: readonly ClauseBracket[] = readClause(base).brackets;
   base.on("afterTransaction", (tr: Y.Transaction) => {
     if (bracketsMayChange(tr)) known = readClause(base).brackets;
@@ -370,15 +375,7 @@ function fastPathRound(rng: Rng, label: string): number {
   const base = seeded([
     [{ text: "Members " }, { text: "shall", bracket: CEPT }, { text: " act " }, { text: "now", bracket: AFR }],
   ]);
-  const clients = [0, 1, 2].map(() => {
-    const doc = new Y.Doc();
-    Y.applyUpdate(doc, Y.encodeStateAsUpdate(base));
-    return { doc, outbox: [] as Uint8Array[] };
-  });
-  for (const client of clients)
-    client.doc.on("update", (u: Uint8Array, origin: unknown) => {
-      if (origin !== "remote") client.outbox.push(u);
-    });
+  const clients = clientsOf(base);
   let fast = 0;
   for (let step = 0; step < 80; step++) {
     const client = rng.pick(clients);
