@@ -202,4 +202,32 @@ describe("the chair's console", () => {
     expect((await takenUp("introduction"))?.clause).toBe("c3");
     expect(chair.errors).toEqual([]);
   });
+
+  it("what gets the focus is scrolled below the sticky room bar, not under it: a clause's number, then its text, with the chair's toolbar open", async () => {
+    const t = await startTestServer();
+    const browser = await launchBrowser();
+    const chair = await openRoom(browser, t.httpUrl, await t.token("chair", { name: "Chair" }), {
+      section: "implementation",
+    });
+    await clauseReady(chair.page, "c7");
+    // The toolbar opens for a selected clause: the bar is at its tallest.
+    await clauseOf(chair.page, "c2").locator("button.number").click();
+    const barBottom = async () => chair.page.locator(".room-bar").evaluate((bar) => bar.getBoundingClientRect().bottom);
+    for (const [clause, target] of [
+      ["c3", clauseOf(chair.page, "c3").locator("button.number")],
+      ["c4", editorOf(chair.page, "c4")],
+    ] as const) {
+      // The page is scrolled so that the target sits just under the bar's top edge, hidden by it.
+      await target.evaluate((element) => {
+        window.scrollBy(0, element.getBoundingClientRect().top - 10);
+      });
+      expect(await target.evaluate((element) => element.getBoundingClientRect().top)).toBeLessThan(await barBottom());
+      await target.focus();
+      await waitUntilAsync(
+        async () => (await target.evaluate((element) => element.getBoundingClientRect().top)) >= (await barBottom()),
+        `${clause}'s focused element below the room bar`,
+      );
+    }
+    expect(chair.errors).toEqual([]);
+  });
 });

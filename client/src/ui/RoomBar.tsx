@@ -1,5 +1,5 @@
 import type { IndexedClause } from "@gavel/model";
-import type { ReactNode } from "react";
+import { type ReactNode, useEffect, useRef } from "react";
 import type { RoomContext } from "./App.tsx";
 import type { RoomNotice } from "./Notices.tsx";
 
@@ -24,6 +24,8 @@ export function RoomBar({
   readonly onConfirm: (clause: IndexedClause) => void;
   readonly children?: ReactNode;
 }) {
+  const bar = useRef<HTMLDivElement>(null);
+  useKeptClearOfScrolling(bar);
   const taken = clauses.find((c) => c.id === takenUp);
   const delegation = ctx.identity.delegation;
   const toConfirm =
@@ -31,7 +33,7 @@ export function RoomBar({
       ? []
       : clauses.filter((c) => c.consensus.state === "agreed_ad_ref" && c.consensus.pending.includes(delegation));
   return (
-    <div className="room-bar">
+    <div className="room-bar" ref={bar}>
       {taken ? (
         <p className="discussion-banner">
           Under discussion: clause <strong>{taken.label}</strong>
@@ -55,4 +57,27 @@ export function RoomBar({
       {children}
     </div>
   );
+}
+
+/**
+ * The page scrolls what gets the focus (a clause's number, its text, a Tab press) to just below
+ * the bar, not under it: the document's scroll padding follows the bar's height, which changes
+ * with the toolbar, the banner and the notice.
+ */
+function useKeptClearOfScrolling(bar: { readonly current: HTMLElement | null }): void {
+  useEffect(() => {
+    const element = bar.current;
+    if (!element) return;
+    const root = element.ownerDocument.documentElement;
+    const follow = () => {
+      root.style.scrollPaddingTop = `${Math.ceil(element.getBoundingClientRect().height) + 8}px`;
+    };
+    follow();
+    const observer = new ResizeObserver(follow);
+    observer.observe(element);
+    return () => {
+      observer.disconnect();
+      root.style.scrollPaddingTop = "";
+    };
+  }, [bar]);
 }
