@@ -7,6 +7,7 @@ import {
   readClause,
   writeClauseText,
 } from "@gavel/model";
+import * as encoding from "lib0/encoding";
 import { describe, expect, it } from "vitest";
 import * as Y from "yjs";
 import { BracketGuard, bracketsMayChange, insertsOnlyOutsideBrackets } from "../src/core/BracketGuard.ts";
@@ -354,6 +355,38 @@ describe("insertsOnlyOutsideBrackets (the guard's fast path)", () => {
     expect(insertsOnlyOutsideBrackets(doc, stale)).toBe(false);
   });
 
+  it("never lets through a crafted update that changes a bracket, whatever two characters it names as its neighbours (seeded bases, every pair)", () => {
+    const seed = Number(process.env.FUZZ_SEED ?? Date.now() % 1_000_000);
+    console.log(`crafted neighbours seed ${seed} (FUZZ_SEED=${seed} to replay)`);
+    const rng = seededRng(seed);
+    let accepted = 0;
+    for (let round = 0; round < 6; round++) {
+      const base = editedBase(rng);
+      const state = Y.encodeStateAsUpdate(base);
+      const before = readClause(base).brackets;
+      const ids: Y.ID[] = [];
+      for (let item = textOf(base)._start; item !== null; item = item.right)
+        for (let k = 0; k < item.length; k++) ids.push(Y.createID(item.id.client, item.id.clock + k));
+      const pairs: [Y.ID | null, Y.ID | null][] = [
+        ...ids.map((id): [Y.ID | null, Y.ID | null] => [null, id]),
+        ...ids.flatMap((origin) => [null, ...ids].map((right): [Y.ID | null, Y.ID | null] => [origin, right])),
+      ];
+      for (const [origin, right] of pairs) {
+        const update = origin
+          ? crafted(0xfffffffe, 0, origin, right, "X")
+          : crafted(0xfffffffe, 0, null, right as Y.ID, "X");
+        if (!insertsOnlyOutsideBrackets(base, update)) continue;
+        accepted += 1;
+        const copy = new Y.Doc();
+        Y.applyUpdate(copy, state);
+        Y.applyUpdate(copy, update);
+        const label = `seed ${seed} round ${round}: origin ${JSON.stringify(origin)} right ${JSON.stringify(right)}`;
+        expect(readClause(copy).brackets, label).toEqual(before);
+      }
+    }
+    expect(accepted).toBeGreaterThan(100);
+  });
+
   it("never lets through an update that changes a bracket (seeded: concurrent writers, updates in any order)", () => {
     const seed = Number(process.env.FUZZ_SEED ?? Date.now() % 1_000_000);
     console.log(`fast path fuzz seed ${seed} (FUZZ_SEED=${seed} to replay)`);
@@ -364,6 +397,46 @@ describe("insertsOnlyOutsideBrackets (the guard's fast path)", () => {
     expect(fast).toBeGreaterThan(200);
   });
 });
+
+/**
+ * A crafted update: one run of `text` by `client` at `clock`, with the origin and right origin
+ * it names, whatever they are (a stock client only names the characters around its caret).
+ */
+function crafted(client: number, clock: number, origin: Y.ID, rightOrigin: Y.ID | null, text: string): Uint8Array;
+function crafted(client: number, clock: number, origin: Y.ID | null, rightOrigin: Y.ID, text: string): Uint8Array;
+function crafted(client: number, clock: number, origin: Y.ID | null, rightOrigin: Y.ID | null, text: string) {
+  const encoder = new Y.UpdateEncoderV1();
+  encoding.writeVarUint(encoder.restEncoder, 1); // one client
+  encoding.writeVarUint(encoder.restEncoder, 1); // one struct
+  encoder.writeClient(client);
+  encoding.writeVarUint(encoder.restEncoder, clock);
+  const id = Y.createID(client, clock);
+  new Y.Item(id, null, origin, null, rightOrigin, null, null, new Y.ContentString(text)).write(encoder, 0);
+  encoding.writeVarUint(encoder.restEncoder, 0); // empty delete set
+  return encoder.toUint8Array();
+}
+
+/** A clause edited by three clients at once (brackets, formats, deletions), merged into one base. */
+function editedBase(rng: Rng): Y.Doc {
+  const base = seeded([
+    [{ text: "Members " }, { text: "shall", bracket: CEPT }, { text: " act " }, { text: "now", bracket: AFR }],
+  ]);
+  const clients = clientsOf(base);
+  for (let step = 0; step < 30; step++) {
+    const client = rng.pick(clients);
+    const text = textOf(client.doc);
+    const at = rng.int(0, text.length);
+    const choice = rng.next();
+    if (choice < 0.6) text.insert(at, rng.pick(["a", "bc", " "]));
+    else if (choice < 0.7) text.insert(at, "q", { bracket: randomBracket(rng) });
+    else if (choice < 0.8 && text.length > at) text.delete(at, 1);
+    else if (text.length > at) text.format(at, 1, { bracket: randomBracket(rng) });
+    // Now and then a client hears of another's edits: later edits are concurrent or not.
+    if (rng.next() < 0.3) Y.applyUpdate(rng.pick(clients).doc, Y.encodeStateAsUpdate(client.doc), "remote");
+  }
+  for (const client of clients) Y.applyUpdate(base, Y.encodeStateAsUpdate(client.doc));
+  return base;
+}
 
 /**
  * Three clients type (mostly plain text, now and then a bracket, a deletion or a format) into a

@@ -50,8 +50,14 @@ function placedOutsideBrackets(base: Y.Doc, item: Y.Item): boolean {
   }
   const left = itemAt(base, origin);
   if (left === null || insideBracket(left)) return false;
+  // Both in one item of the base: only the very next character is a right origin Yjs places it
+  // before at once. Any other (the origin itself, or one before it: no writer sends that, a
+  // crafted update can) sends Yjs's conflict resolution along the text, past brackets.
+  if (right === left) {
+    const next = item.rightOrigin;
+    return next !== null && next.client === origin.client && next.clock === origin.clock + 1;
+  }
   // The rest of the origin's item (the same writer's text, typed on) lies between, then the items up to the right origin.
-  if (right === left) return true;
   return right === null ? noBoundaryRightOf(left) : noBoundaryLeftOf(right, left);
 }
 
