@@ -1,7 +1,9 @@
 import { join } from "node:path";
+import type { Worker } from "node:worker_threads";
 import { describe, expect, it } from "vitest";
 import type { UpdateRecord } from "../server/src/store/Store.ts";
 import { openSqliteStore } from "../server/src/store/sqliteStore.ts";
+import { type AppendRow, SqliteWriter } from "../server/src/store/sqliteWriter.ts";
 import { waitUntil } from "./support/server.ts";
 import { tempDir } from "./support/tmp.ts";
 
@@ -74,6 +76,51 @@ describe("the SQLite writer thread starts on a write and stops when idle", () =>
       await new Promise((resolve) => setTimeout(resolve, 100));
       expect(store.writerRunning).toBe(true);
     } finally {
+      await store.close();
+    }
+  });
+
+  it("a write sent while the store closes is refused, and no thread is left running; two closes wait for the same shutdown", async () => {
+    const store = openSqliteStore({ file: join(tempDir("writer-idle-"), "gavel.sqlite") });
+    await store.append([record(1)]);
+    const first = store.close();
+    const late = store.append([record(2)]);
+    const second = store.close();
+    await expect(late).rejects.toThrow(/closed/);
+    await Promise.all([first, second]);
+    expect(store.writerRunning).toBe(false);
+  });
+
+  it("a writer thread that dies fails the write it holds, and the next write starts another thread", async () => {
+    const file = join(tempDir("writer-idle-"), "gavel.sqlite");
+    const store = openSqliteStore({ file });
+    const writer = new SqliteWriter(file, 0);
+    const row = (n: number): AppendRow => [
+      DOC,
+      "demo/implementation",
+      Uint8Array.of(n),
+      "d-1",
+      "D",
+      "delegate",
+      "AFR",
+      n,
+      null,
+      "",
+      "",
+      null,
+    ];
+    try {
+      const held = writer.write({ op: "append", rows: [row(1)] });
+      // The thread dies under the write (as an out-of-memory exit would).
+      const thread = (writer as unknown as { thread: { worker: Worker } | null }).thread;
+      if (!thread) throw new Error("no writer thread after a write");
+      void thread.worker.terminate();
+      await expect(held).rejects.toThrow(/exited/);
+      expect(writer.running).toBe(false);
+      await expect(writer.write({ op: "append", rows: [row(2)] })).resolves.toHaveLength(1);
+      expect((await store.history(DOC)).map((u) => u.at)).toContain(2);
+    } finally {
+      await writer.close();
       await store.close();
     }
   });

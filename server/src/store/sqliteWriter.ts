@@ -150,13 +150,16 @@ export const WRITER_IDLE_MS = 30_000;
  * The thread is started on the first write and stopped once no write has come for `idleMs`
  * (0: never stopped): a thread holds its own V8 heap, about 17 MB, which an idle server does
  * not need. Every write it was sent has been answered before it is asked to close, so a thread
- * started for the next write never overtakes one. While nothing is in flight no thread keeps
- * the process alive.
+ * started for the next write never overtakes one. A thread that fails or exits unexpectedly
+ * fails the writes it holds (the group commit fails what was queued behind them) and the next
+ * write starts another. While nothing is in flight no thread keeps the process alive.
  */
 export class SqliteWriter {
   private thread: Thread | null = null;
   private next = 0;
-  private dead: Error | null = null;
+  /** Set when `close` starts: every later write is refused. */
+  private closed: Error | null = null;
+  private closing: Promise<void> | null = null;
   private idleTimer: NodeJS.Timeout | null = null;
   /** Threads asked to close, until they have exited. */
   private readonly retiring = new Set<Promise<void>>();
@@ -183,18 +186,26 @@ export class SqliteWriter {
     return this.send({ op: "append", rows }, [rows.buffer as ArrayBuffer]) as Promise<T>;
   }
 
-  /** Waits for the writes already sent, then closes the writer's connection and thread. */
-  async close(): Promise<void> {
-    if (this.dead) return;
+  /**
+   * Refuses every later write at once, waits for the writes already sent, then closes the
+   * writer's connection and thread (and waits for idle ones still closing).
+   */
+  close(): Promise<void> {
+    this.closing ??= this.shutDown();
+    return this.closing;
+  }
+
+  private async shutDown(): Promise<void> {
+    this.closed = new Error("the SQLite store is closed");
     this.clearIdle();
     const thread = this.thread;
+    this.thread = null;
     if (thread) {
-      this.thread = null;
-      await this.post(thread, "close");
       thread.retiring = true;
+      // Answered after every write sent before it (one thread, in order).
+      await this.post(thread, "close").catch(() => undefined);
       await thread.worker.terminate();
     }
-    this.dead = new Error("the SQLite store is closed");
     await Promise.all(this.retiring);
   }
 
@@ -217,7 +228,7 @@ export class SqliteWriter {
     write: WriteOp | { readonly op: "append"; readonly rows: Uint8Array },
     transfer: ArrayBuffer[] = [],
   ): Promise<unknown> {
-    if (this.dead) return Promise.reject(this.dead);
+    if (this.closed) return Promise.reject(this.closed);
     this.clearIdle();
     this.thread ??= this.start();
     return this.post(this.thread, write, transfer);
@@ -250,7 +261,7 @@ export class SqliteWriter {
   }
 
   private armIdle(): void {
-    if (this.idleMs <= 0 || this.dead) return;
+    if (this.idleMs <= 0 || this.closed) return;
     this.clearIdle();
     this.idleTimer = setTimeout(() => this.retire(), this.idleMs);
     this.idleTimer.unref();
@@ -267,11 +278,10 @@ export class SqliteWriter {
     const thread = this.thread;
     if (!thread || thread.waiting.size > 0) return;
     this.thread = null;
+    thread.retiring = true;
     const done = this.post(thread, "close")
-      .then(() => {
-        thread.retiring = true;
-        return thread.worker.terminate();
-      })
+      .catch(() => undefined)
+      .then(() => thread.worker.terminate())
       .then(
         () => undefined,
         () => undefined,
@@ -280,11 +290,17 @@ export class SqliteWriter {
     this.retiring.add(done);
   }
 
+  /**
+   * A thread failed or exited. Unexpectedly: the writes it holds fail (their callers drop what
+   * they applied), and the next write starts another thread. A retiring thread had answered
+   * every write; only its close is left, and that is not waited for.
+   */
   private fail(thread: Thread, error: Error): void {
-    if (thread.retiring) return;
-    this.dead ??= error;
-    this.clearIdle();
     for (const waiter of thread.waiting.values()) waiter.reject(error);
     thread.waiting.clear();
+    if (thread.retiring || thread !== this.thread) return;
+    this.thread = null;
+    this.clearIdle();
+    void thread.worker.terminate().catch(() => undefined);
   }
 }
