@@ -1,6 +1,7 @@
 import { Extension } from "@tiptap/core";
 import type { Node as PmNode } from "@tiptap/pm/model";
 import { type EditorState, Plugin, type Selection, TextSelection, type Transaction } from "@tiptap/pm/state";
+import type { EditorView } from "@tiptap/pm/view";
 import { type ProsemirrorBinding, relativePositionToAbsolutePosition, ySyncPluginKey } from "@tiptap/y-tiptap";
 
 /*
@@ -64,9 +65,20 @@ function yjsSelection(
 export const YjsCaretWins = Extension.create({
   name: "yjsCaretWins",
   addProseMirrorPlugins() {
+    let view: EditorView | null = null;
     return [
       new Plugin({
+        view(editorView) {
+          view = editorView;
+          return {
+            destroy() {
+              view = null;
+            },
+          };
+        },
         appendTransaction(transactions: readonly Transaction[], oldState, state) {
+          // An input method owns the caret while it composes.
+          if (!view || view.composing) return null;
           const remote = transactions.find((tr) => {
             const meta = tr.getMeta(ySyncPluginKey) as SyncMeta | undefined;
             return tr.docChanged && meta?.isChangeOrigin === true && meta.isUndoRedoOperation !== true;
@@ -79,7 +91,11 @@ export const YjsCaretWins = Extension.create({
           if (!sameBlocks(oldState.doc, state.doc)) return null;
           const next = yjsSelection(binding, relative, oldState, state);
           if (!next || (next.anchor === state.selection.anchor && next.head === state.selection.head)) return null;
-          return state.tr.setSelection(next).setMeta("addToHistory", false);
+          // Still the remote change's outcome for y-tiptap (its caret in the awareness is sent again).
+          return state.tr
+            .setSelection(next)
+            .setMeta("addToHistory", false)
+            .setMeta(ySyncPluginKey, { isChangeOrigin: true });
         },
       }),
     ];
