@@ -179,19 +179,12 @@ export interface CpuTimes {
 
 /** User and system CPU seconds the process has used (/proc/PID/stat utime, stime). */
 export function cpuTimesOf(pid: number): CpuTimes {
-  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-  // The command name may contain spaces: fields are counted after its closing parenthesis.
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  // fields[0] is field 3 (state); utime is field 14, stime field 15.
-  return { user: Number(fields[11]) / clockTicks(), system: Number(fields[12]) / clockTicks() };
+  return timesOfStat(readFileSync(`/proc/${pid}/stat`, "utf8"));
 }
 
-/**
- * User and system CPU seconds per thread of a process, keyed by thread name and id
- * (/proc/PID/task/TID/stat): where a server's CPU goes (main thread, workers, V8, libuv).
- */
-export function threadCpuOf(pid: number): Map<string, CpuTimes> {
-  const out = new Map<string, CpuTimes>();
+/** `read` of each live thread of a process (/proc/PID/task/TID/FILE), by thread id; threads that end meanwhile are left out. */
+function eachTask<T>(pid: number, file: string, read: (text: string) => T): Map<string, T> {
+  const out = new Map<string, T>();
   let tids: string[] = [];
   try {
     tids = readdirSync(`/proc/${pid}/task`);
@@ -200,15 +193,31 @@ export function threadCpuOf(pid: number): Map<string, CpuTimes> {
   }
   for (const tid of tids) {
     try {
-      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8");
-      const name = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
-      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      out.set(`${name}#${tid}`, { user: Number(fields[11]) / clockTicks(), system: Number(fields[12]) / clockTicks() });
+      out.set(tid, read(readFileSync(`/proc/${pid}/task/${tid}/${file}`, "utf8")));
     } catch {
       // The thread ended meanwhile.
     }
   }
   return out;
+}
+
+/** utime and stime of a /proc stat line; the command name may contain spaces, so fields are counted after its parenthesis. */
+function timesOfStat(stat: string): CpuTimes {
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  // fields[0] is field 3 (state); utime is field 14, stime field 15.
+  return { user: Number(fields[11]) / clockTicks(), system: Number(fields[12]) / clockTicks() };
+}
+
+/**
+ * User and system CPU seconds per thread of a process, keyed by thread name and id: where a
+ * server's CPU goes (main thread, workers, V8, libuv).
+ */
+export function threadCpuOf(pid: number): Map<string, CpuTimes> {
+  const threads = eachTask(pid, "stat", (stat) => ({
+    name: stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")")),
+    times: timesOfStat(stat),
+  }));
+  return new Map([...threads].map(([tid, t]) => [`${t.name}#${tid}`, t.times]));
 }
 
 /**
@@ -217,21 +226,8 @@ export function threadCpuOf(pid: number): Map<string, CpuTimes> {
  * in ticks of 10 ms. Threads that exited meanwhile are not counted.
  */
 export function runSecondsOf(pid: number): number {
-  let ns = 0;
-  let tids: string[] = [];
-  try {
-    tids = readdirSync(`/proc/${pid}/task`);
-  } catch {
-    return 0;
-  }
-  for (const tid of tids) {
-    try {
-      ns += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, "utf8").split(" ")[0]);
-    } catch {
-      // The thread ended meanwhile.
-    }
-  }
-  return ns / 1e9;
+  const ns = eachTask(pid, "schedstat", (text) => Number(text.split(" ")[0]));
+  return [...ns.values()].reduce((sum, n) => sum + n, 0) / 1e9;
 }
 
 /** Busy CPU seconds of the whole machine, all cores (/proc/stat: total - idle - iowait). */
