@@ -171,22 +171,28 @@ export async function serverText(httpUrl: string, token: string, section: string
  */
 export async function untilTextEverywhere(
   where: { readonly httpUrl: string; readonly token: string; readonly section: string; readonly clause: string },
-  expected: string,
+  /** The text, or the texts any one of which will do (e.g. two concurrent words in either order). */
+  expected: string | readonly string[],
   pages: readonly Page[],
   what: string,
-): Promise<void> {
+): Promise<string> {
   const { httpUrl, token, section, clause } = where;
+  const allowed = typeof expected === "string" ? [expected] : expected;
   const stored = () => serverText(httpUrl, token, section, clause);
+  let found = "";
   const check = async () => {
-    if ((await stored()) !== expected) return false;
-    for (const page of pages) if ((await shownText(page, clause)) !== expected) return false;
+    found = await stored();
+    if (!allowed.includes(found)) return false;
+    for (const page of pages) if ((await shownText(page, clause)) !== found) return false;
     return true;
   };
   await waitUntilAsync(check, what, 15_000).catch(async (error: unknown) => {
+    const shown = await Promise.all(pages.map((page) => shownText(page, clause)));
     throw new Error(
-      `${String(error)}\nexpected: ${JSON.stringify(expected)}\nstored:   ${JSON.stringify(await stored())}`,
+      `${String(error)}\nexpected: ${JSON.stringify(expected)}\nstored:   ${JSON.stringify(await stored())}\nshown:    ${JSON.stringify(shown)}`,
     );
   });
+  return found;
 }
 
 const axeSource = createRequire(import.meta.url).resolve("axe-core/axe.min.js");

@@ -159,21 +159,12 @@ describe("typing in the drafting room while others work", () => {
           ana.page.keyboard.type(words.ana, { delay: 40 }),
           ben.page.keyboard.type(words.ben, { delay: 40 }),
         ]);
-        const either = [`${text}${words.ana}${words.ben}`, `${text}${words.ben}${words.ana}`];
-        let last = ["", "", ""];
-        await waitUntilAsync(async () => {
-          last = [
-            await serverText(t.httpUrl, chair, "glossary", "c2"),
-            await shownText(ana.page, "c2"),
-            await shownText(ben.page, "c2"),
-          ];
-          return last.every((shown) => shown === last[0]) && either.includes(last[0] ?? "");
-        }, `round ${round}: both pages and the server hold both words whole, one after the other`).catch((error) => {
-          throw new Error(
-            `${String(error)}; server, Ana, Ben: ${JSON.stringify(last.map((x) => x.slice(text.length)))}`,
-          );
-        });
-        text = last[0] ?? "";
+        text = await untilTextEverywhere(
+          { httpUrl: t.httpUrl, token: chair, section: "glossary", clause: "c2" },
+          [`${text}${words.ana}${words.ben}`, `${text}${words.ben}${words.ana}`],
+          [ana.page, ben.page],
+          `round ${round}: both pages and the server hold both words whole, one after the other`,
+        );
       }
 
       const caret = ben.page.locator('article[data-clause="c2"] .collaboration-carets__caret', { hasText: "Ana" });
