@@ -3,7 +3,7 @@ import { hostname } from "node:os";
 import { fileURLToPath } from "node:url";
 import type { ClauseLayout } from "@gavel/model";
 import Fastify, { type FastifyInstance } from "fastify";
-import { type VerifiedToken, verifyingKey, verifyToken } from "./auth/tokens.ts";
+import { tokenVerifier, type VerifiedToken } from "./auth/tokens.ts";
 import type { Config } from "./config.ts";
 import { CommandService } from "./core/CommandService.ts";
 import type { DocumentHost } from "./core/DocumentHost.ts";
@@ -141,8 +141,8 @@ export async function buildServer(config: Config, deps: ServerDeps): Promise<Gav
         .catch((error: unknown) => log(`figures of ${host.name.name} not updated`, error));
     }
   };
-  const key = verifyingKey(secret);
-  const verify = async (token: string): Promise<VerifiedToken> => verifyToken(await key, token);
+  const verifyNow = tokenVerifier(secret);
+  const verify = async (token: string): Promise<VerifiedToken> => verifyNow(token);
 
   app.setErrorHandler((error, request, reply) => {
     const refusal = error instanceof GavelError ? error : requestErrorOf(error);
