@@ -21,6 +21,7 @@ import type { DocSubscriber, DocumentHost, WriteOutcome } from "../src/core/Docu
 import { DocumentRegistry, type RegistryOptions } from "../src/core/DocumentRegistry.ts";
 import { GroupCommit } from "../src/core/GroupCommit.ts";
 import { type AwarenessEntry, decodeAwareness, encodeAwareness } from "../src/core/presence.ts";
+import type { SharedFrames } from "../src/core/SharedFrames.ts";
 import type { UpdateAuthor } from "../src/store/Store.ts";
 import { openSqliteStore, type SqliteStore } from "../src/store/sqliteStore.ts";
 import { type Rng, seededRng } from "./support/prng.ts";
@@ -45,6 +46,7 @@ function docName(name: string): DocName {
 class FakeSubscriber implements DocSubscriber {
   readonly updates: Uint8Array[] = [];
   readonly presence: Uint8Array[] = [];
+  readonly presenceFrames: SharedFrames[] = [];
   readonly lost: string[] = [];
   readonly notices: Notice[] = [];
   onUpdate: ((update: Uint8Array) => void) | null = null;
@@ -56,8 +58,9 @@ class FakeSubscriber implements DocSubscriber {
     this.onUpdate?.(update);
   }
 
-  sendAwareness(update: Uint8Array): void {
+  sendAwareness(update: Uint8Array, frames: SharedFrames): void {
     this.presence.push(update);
+    this.presenceFrames.push(frames);
   }
 
   documentLost(reason: string): void {
@@ -515,6 +518,30 @@ describe("DocumentHost presence", () => {
     host.unsubscribe(watcher);
     expect(delegate.presence.flatMap((u) => decodeAwareness(u)).some((e) => e.clientId === 11)).toBe(false);
     expect(host.presence.states().has(11)).toBe(false);
+  });
+
+  it("encodes a presence change once per audience: every delegate gets the same frames, every observer the same", async () => {
+    const env = setup();
+    const host = await clauseHost(env);
+    const [d1, o1, d2, o2] = [
+      new FakeSubscriber(actor("delegate", "u-d1")),
+      new FakeSubscriber(actor("observer", "u-o1")),
+      new FakeSubscriber(actor("delegate", "u-d2")),
+      new FakeSubscriber(actor("observer", "u-o2")),
+    ] as const;
+    for (const s of [d1, o1, d2, o2]) host.subscribe(s);
+
+    host.presence.receive(d1, presenceUpdate([{ clientId: 21, clock: 1, state: state("D1", "#111") }]));
+    for (const s of [d1, o1, d2, o2]) expect(s.presentClientIds()).toEqual([21]);
+    expect(d2.presenceFrames[0]).toBe(d1.presenceFrames[0]);
+    expect(o2.presenceFrames[0]).toBe(o1.presenceFrames[0]);
+    expect(o1.presenceFrames[0]).not.toBe(d1.presenceFrames[0]);
+
+    host.presence.receive(o1, presenceUpdate([{ clientId: 22, clock: 1, state: state("O1", "#222") }]));
+    expect(d1.presence).toHaveLength(1);
+    expect(d2.presence).toHaveLength(1);
+    expect(o1.presentClientIds()).toEqual([21, 22]);
+    expect(o2.presenceFrames[1]).toBe(o1.presenceFrames[1]);
   });
 
   it("throws on a malformed awareness update and changes nothing", async () => {

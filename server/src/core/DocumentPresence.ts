@@ -3,11 +3,13 @@ import { Awareness, applyAwarenessUpdate, encodeAwarenessUpdate, removeAwareness
 import type * as Y from "yjs";
 import type { PresenceChannel, PresenceEntry, PresenceMessage } from "../store/PresenceBus.ts";
 import { type AwarenessEntry, decodeAwareness, encodeAwareness, stampPresence } from "./presence.ts";
+import { SharedFrames } from "./SharedFrames.ts";
 
 /** What presence needs of a connection. */
 export interface PresenceSubscriber {
   readonly actor: Actor;
-  sendAwareness(update: Uint8Array): void;
+  /** `frames` holds the encodings other subscribers already made of the same update. */
+  sendAwareness(update: Uint8Array, frames: SharedFrames): void;
 }
 
 const MAX_CLIENT_IDS_PER_SUBSCRIBER = 8;
@@ -86,9 +88,18 @@ export class DocumentPresence {
     origin: unknown,
   ): void => {
     const changed = [...changes.added, ...changes.updated, ...changes.removed];
+    // What a subscriber sees depends only on whether it is an observer: one encoding, and one
+    // frame per transport, for each of the two audiences (a room's joins are not quadratic).
+    const audiences = new Map<boolean, SharedFrames | null>();
     for (const subscriber of this.clientIdsOf.keys()) {
-      const update = this.visibleTo(subscriber, changed);
-      if (update) subscriber.sendAwareness(update);
+      const observer = subscriber.actor.role === "observer";
+      let frames = audiences.get(observer);
+      if (frames === undefined) {
+        const update = this.visibleTo(subscriber, changed);
+        frames = update ? new SharedFrames(update) : null;
+        audiences.set(observer, frames);
+      }
+      if (frames) subscriber.sendAwareness(frames.update, frames);
     }
     if (this.channel && origin !== REMOTE) {
       const entries = changed.filter((id) => this.isLocal(id)).map((id) => this.entryOf(id));

@@ -92,7 +92,8 @@ export function attachMultiplexedConnection(
         guard.send(
           frames.frame(`update:${address}`, (update) => encodeMultiplexed.sync(address, { type: "update", update })),
         ),
-      sendAwareness: (update) => guard.send(encodeMultiplexed.awareness(address, update)),
+      sendAwareness: (_update, frames) =>
+        guard.send(frames.frame(`awareness:${address}`, (update) => encodeMultiplexed.awareness(address, update))),
       // After the answers already on their way (a write another node's lock refused says so first).
       documentLost: () => setImmediate(() => guard.close(CloseCode.internalError, "document reloaded; reconnect")),
       notify: (notice) => guard.send(encodeMultiplexed.stateless(address, encodeNotice(notice))),

@@ -49,7 +49,7 @@ export function attachPlainConnection(
   const subscriber: DocSubscriber = {
     actor,
     sendUpdate: (_update, frames) => guard.send(frames.frame("plain", updateFrame)),
-    sendAwareness: (update) => guard.send(encodePlain.awareness(update)),
+    sendAwareness: (_update, frames) => guard.send(frames.frame("plain-awareness", encodePlain.awareness)),
     // After the answers already on their way (a write another node's lock refused says so first).
     documentLost: () => setImmediate(() => guard.close(CloseCode.internalError, "document reloaded; reconnect")),
     // y-websocket has no notice channel: a lock is told as y-protocols permission-denied.
