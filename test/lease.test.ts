@@ -1,5 +1,7 @@
 import { createClient } from "redis";
 import { afterAll, describe, expect, it } from "vitest";
+import { loadConfig } from "../server/src/config.ts";
+import { openStore } from "../server/src/openStore.ts";
 import { clauseText, plainClient, typeInto } from "./support/clients.ts";
 import { deleteKeys, redisUrlForTests, testPrefix } from "./support/redis.ts";
 import { makeToken, waitUntil } from "./support/server.ts";
@@ -68,5 +70,28 @@ describe("one owner per store", () => {
     await expect(joiner).rejects.toThrow(/holds the lease .* for itself/);
     expect(owner.alive()).toBe(true);
     await deleteKeys(await redisUrlForTests(), [shared, owned]);
+  });
+
+  it("a node that owns the store follows only its own appends (no reader of Redis streams, no presence channel); shared nodes follow Redis", async () => {
+    const url = await redisUrlForTests();
+    const events = { onError: () => {}, onLeaseLost: () => {} };
+    const owned = await openStore(loadConfig({ REDIS_URL: url, REDIS_PREFIX: `${prefix}owned:` }), events);
+    try {
+      expect(owned.kind).toBe("redis");
+      expect(owned.store.follow).toBeUndefined();
+      expect(owned.store.presence).toBeUndefined();
+    } finally {
+      await owned.store.close();
+    }
+    const shared = await openStore(
+      loadConfig({ REDIS_URL: url, REDIS_PREFIX: `${prefix}shared:`, SHARED_STORE: "true" }),
+      events,
+    );
+    try {
+      expect(typeof shared.store.follow).toBe("function");
+      expect(typeof shared.store.presence).toBe("function");
+    } finally {
+      await shared.store.close();
+    }
   });
 });
