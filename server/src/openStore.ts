@@ -38,16 +38,10 @@ export async function openStore(config: Config, events: StoreEvents): Promise<{ 
       onError: events.onError,
     });
     try {
-      const opened = await openRedisStore({ ...target, prefix, onError: events.onError });
-      // Owned (the default), this node is the store's only writer: it follows what its own group
-      // commit stored, as on SQLite, and keeps presence to itself. Reading its own appends back
-      // from Redis (one XREAD naming every loaded clause's stream per batch) cost more CPU than
-      // the rest of the write path.
-      const { follow, presence, ...owned } = opened;
-      const store: Store = config.sharedStore ? opened : owned;
+      const store = await openRedisStore({ ...target, prefix, onError: events.onError });
       const close = async () => {
         try {
-          await opened.close();
+          await store.close();
         } finally {
           await lease.release();
         }
