@@ -9,11 +9,17 @@ import {
 import type { Notice } from "@gavel/protocol";
 import * as Y from "yjs";
 import { type ErrorCode, GavelError } from "../errors.ts";
-import { StoreConflictError, type StoredUpdate, type UpdateAuthor, type UpdateRecord } from "../store/Store.ts";
+import {
+  type DocLog,
+  StoreConflictError,
+  type StoredUpdate,
+  type UpdateAuthor,
+  type UpdateRecord,
+} from "../store/Store.ts";
 import { BracketGuard } from "./BracketGuard.ts";
 import { DocumentPresence, type PresenceSubscriber } from "./DocumentPresence.ts";
 import type { GroupCommit } from "./GroupCommit.ts";
-import { isSettled } from "./replayLog.ts";
+import { isSettled, replayUpdates } from "./replayLog.ts";
 import { SharedFrames } from "./SharedFrames.ts";
 import { UpdateGate } from "./updateCheck.ts";
 
@@ -44,6 +50,8 @@ export interface HostHooks {
   readonly onPersisted: (host: DocumentHost, author: UpdateAuthor) => void;
   /** The in-memory copy can no longer be trusted; the registry drops it. */
   readonly onBroken: (host: DocumentHost) => void;
+  /** What the store holds of this document now (a failed append may have been stored). */
+  readonly readStored?: () => Promise<DocLog>;
 }
 
 /**
@@ -548,6 +556,9 @@ export class DocumentHost {
         id = ids.at(-1) ?? null;
       } catch (error) {
         if (error instanceof StoreConflictError) return { type: "conflict" };
+        // Perhaps stored though never applied here (a Redis reply lost in an outage): the copy
+        // takes in what the store holds before the next change is decided on it.
+        await this.catchUpWithStore();
         return this.settle({ type: "failed", reason: error instanceof Error ? error.message : "store append failed" });
       }
       if (id === null) return this.settle({ type: "refused", code: "LOCKED", reason: "the clause is locked" });
@@ -559,6 +570,46 @@ export class DocumentHost {
       return this.apply(update, id, author);
     } finally {
       this.endFlight();
+    }
+  }
+
+  /**
+   * After a server change's append failed: the store may hold it all the same (its reply lost),
+   * and the follower, seeing this copy's own origin, moves the head past it without applying it;
+   * a snapshot at that head would then leave it out of every later load. So the copy applies
+   * what the store holds beyond it, and sends that to its subscribers. Yjs applies what it holds
+   * already as nothing; if the store cannot be read, the copy is dropped and reloaded instead.
+   */
+  private async catchUpWithStore(): Promise<void> {
+    const read = this.hooks.readStored;
+    if (!read || this.broken) return;
+    let stored: Y.Doc;
+    try {
+      const log = await read();
+      stored = replayUpdates(log.snapshot ? [log.snapshot, ...log.updates] : log.updates).doc;
+    } catch {
+      this.breakCopy("the document could not be read back after a failed append");
+      return;
+    }
+    try {
+      if (this.broken) return;
+      const missing = Y.encodeStateAsUpdate(stored, Y.encodeStateVector(this.doc));
+      let changed = false;
+      const note = (transaction: Y.Transaction) => {
+        changed ||= transaction.changed.size > 0;
+      };
+      this.doc.on("afterTransaction", note);
+      try {
+        Y.applyUpdate(this.doc, missing, FOLLOWED);
+      } finally {
+        this.doc.off("afterTransaction", note);
+      }
+      if (!isSettled(this.doc)) throw new Error("the stored state left pending structs");
+      if (changed) void this.send(missing, null);
+    } catch {
+      this.breakCopy("the server could not apply the stored state after a failed append");
+    } finally {
+      stored.destroy();
     }
   }
 

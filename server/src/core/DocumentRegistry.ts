@@ -186,6 +186,7 @@ export class DocumentRegistry {
           this.events.onPersisted?.(h, author);
         },
         onBroken: (h) => this.evict(h),
+        readStored: () => this.store.load(name.name),
         onFollowed: (h, entry) => {
           this.maybeCompact(h);
           if (entry.lockEffect) this.learnLockEffect(h, entry.lockEffect, entry);

@@ -1,0 +1,113 @@
+import type { DocName } from "@gavel/model";
+import { SocketClosedUnexpectedlyError } from "redis";
+import { describe, expect, it, onTestFinished } from "vitest";
+import * as Y from "yjs";
+import type { DocSubscriber } from "../server/src/core/DocumentHost.ts";
+import { buildServer, loadConfig, secretKey } from "../server/src/index.ts";
+import { openRedisStore } from "../server/src/store/redisStore.ts";
+import type { Store, UpdateRecord } from "../server/src/store/Store.ts";
+import { deleteKeys, redisUrlForTests, testPrefix } from "./support/redis.ts";
+import { TEST_SECRET, waitUntil, waitUntilAsync } from "./support/server.ts";
+import { tempDir } from "./support/tmp.ts";
+
+const INDEX: DocName = { kind: "index", name: "demo/implementation", session: "demo", section: "implementation" };
+const SERVER = { sub: "server", name: "server", role: "server" as const, delegation: null };
+
+/**
+ * A Redis store whose next append loses its reply: `stored` appends and then throws as a socket
+ * closed mid-reply does; `unstored` throws without appending.
+ */
+async function lossyNode(prefix: string) {
+  const inner = await openRedisStore({ url: await redisUrlForTests(), prefix });
+  let next: "stored" | "unstored" | null = null;
+  const store: Store = {
+    ...inner,
+    append: async (records: readonly UpdateRecord[]) => {
+      const loss = next;
+      next = null;
+      if (loss === "unstored") throw new SocketClosedUnexpectedlyError();
+      const ids = await inner.append(records);
+      if (loss === "stored") throw new SocketClosedUnexpectedlyError();
+      return ids;
+    },
+  };
+  const config = loadConfig({ DATA_DIR: tempDir("lost-reply-"), LOG_LEVEL: "fatal", PORT: "0" });
+  const server = await buildServer(config, { store, secret: secretKey(TEST_SECRET) });
+  onTestFinished(async () => {
+    await server.close();
+    await inner.close();
+    await deleteKeys(await redisUrlForTests(), [prefix]);
+  });
+  await server.sessions.ensureSession("demo", "wtdc-action-plan");
+  const updates: Uint8Array[] = [];
+  const watcher: DocSubscriber = {
+    actor: { sub: "obs", name: "Olga", role: "observer", delegation: null, session: "demo" },
+    sendUpdate: (update) => updates.push(update),
+    sendAwareness() {},
+    notify() {},
+    documentLost() {},
+  };
+  const host = await server.registry.acquire(INDEX);
+  host.subscribe(watcher);
+  /** What a fresh load of the index holds (snapshot and updates). */
+  const loaded = async (): Promise<Y.Doc> => {
+    const log = await inner.load(INDEX.name);
+    const doc = new Y.Doc();
+    for (const u of [log.snapshot, ...log.updates]) if (u) Y.applyUpdate(doc, u);
+    return doc;
+  };
+  const set = (key: string, value: number) =>
+    host.applyServerChange(SERVER, (doc) => doc.getMap("probe").set(key, value));
+  return { host, updates, loaded, set, lose: (kind: "stored" | "unstored") => (next = kind) };
+}
+
+/** The probe values a list of updates carries, applied to an empty document. */
+function probeOf(updates: readonly Uint8Array[]): unknown {
+  const doc = new Y.Doc();
+  for (const u of updates) Y.applyUpdate(doc, Y.mergeUpdates([u]));
+  return doc.getMap("probe").toJSON();
+}
+
+describe("a server change whose append reply is lost (Redis outage)", () => {
+  it("stored after all: the copy takes it in from the store and sends it to its subscribers, a snapshot keeps it, and the next command goes through at once", async () => {
+    const node = await lossyNode(testPrefix("lost-stored"));
+    node.lose("stored");
+    const first = await node.set("a", 1);
+    expect(first.outcome.type).toBe("failed");
+    // The store holds it: so must the copy, once the follower has read it back.
+    expect((await node.loaded()).getMap("probe").get("a")).toBe(1);
+    await waitUntil(() => node.host.doc.getMap("probe").get("a") === 1, "the copy holds the stored change");
+    await waitUntil(() => (probeOf(node.updates) as { a?: number }).a === 1, "the subscriber received it");
+
+    const started = performance.now();
+    const second = await node.set("b", 2);
+    expect(second.outcome.type).toBe("applied");
+    // A copy whose head had gone past the change without it decided on a stale head: the store
+    // refused every conditional index write, each after a 5 s wait.
+    expect(performance.now() - started).toBeLessThan(4_000);
+
+    // A snapshot of the copy claims its head: the change must be in it.
+    const snapshot = await node.host.durableSnapshot();
+    if (!snapshot) throw new Error("no snapshot could be taken");
+    expect(snapshot.head).toBe(node.host.head);
+    const reloaded = await node.loaded();
+    expect(reloaded.getMap("probe").toJSON()).toEqual({ a: 1, b: 2 });
+    const fromSnapshot = new Y.Doc();
+    Y.applyUpdate(fromSnapshot, snapshot.state);
+    expect(fromSnapshot.getMap("probe").toJSON()).toEqual({ a: 1, b: 2 });
+  });
+
+  it("not stored: nothing of it appears, and the commands after it go through", async () => {
+    const node = await lossyNode(testPrefix("lost-unstored"));
+    node.lose("unstored");
+    expect((await node.set("a", 1)).outcome.type).toBe("failed");
+    expect((await node.set("b", 2)).outcome.type).toBe("applied");
+    expect((await node.set("c", 3)).outcome.type).toBe("applied");
+    await waitUntilAsync(
+      async () => JSON.stringify((await node.loaded()).getMap("probe").toJSON()) === '{"b":2,"c":3}',
+      "the store holds the two later changes",
+    );
+    expect(node.host.doc.getMap("probe").toJSON()).toEqual({ b: 2, c: 3 });
+    expect(probeOf(node.updates)).toEqual({ b: 2, c: 3 });
+  });
+});
