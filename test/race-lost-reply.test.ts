@@ -1,4 +1,5 @@
-import type { DocName } from "@gavel/model";
+import { type ClauseEntry, type DocName, INDEX_CLAUSES } from "@gavel/model";
+import type { Notice } from "@gavel/protocol";
 import { SocketClosedUnexpectedlyError } from "redis";
 import { describe, expect, it, onTestFinished } from "vitest";
 import * as Y from "yjs";
@@ -6,6 +7,7 @@ import type { DocSubscriber } from "../server/src/core/DocumentHost.ts";
 import { buildServer, loadConfig, secretKey } from "../server/src/index.ts";
 import { openRedisStore } from "../server/src/store/redisStore.ts";
 import type { Store, UpdateRecord } from "../server/src/store/Store.ts";
+import { typeInto } from "./support/clients.ts";
 import { deleteKeys, redisUrlForTests, testPrefix } from "./support/redis.ts";
 import { TEST_SECRET, waitUntil, waitUntilAsync } from "./support/server.ts";
 import { tempDir } from "./support/tmp.ts";
@@ -20,8 +22,13 @@ const SERVER = { sub: "server", name: "server", role: "server" as const, delegat
 async function lossyNode(prefix: string) {
   const inner = await openRedisStore({ url: await redisUrlForTests(), prefix });
   let next: "stored" | "unstored" | null = null;
+  let loadFails = false;
   const store: Store = {
     ...inner,
+    load: async (doc: string) => {
+      if (loadFails) throw new SocketClosedUnexpectedlyError();
+      return inner.load(doc);
+    },
     append: async (records: readonly UpdateRecord[]) => {
       const loss = next;
       next = null;
@@ -58,7 +65,15 @@ async function lossyNode(prefix: string) {
   };
   const set = (key: string, value: number) =>
     host.applyServerChange(SERVER, (doc) => doc.getMap("probe").set(key, value));
-  return { host, updates, loaded, set, lose: (kind: "stored" | "unstored") => (next = kind) };
+  return {
+    server,
+    host,
+    updates,
+    loaded,
+    set,
+    lose: (kind: "stored" | "unstored") => (next = kind),
+    failLoads: (fails: boolean) => (loadFails = fails),
+  };
 }
 
 /** The probe values a list of updates carries, applied to an empty document. */
@@ -110,4 +125,75 @@ describe("a server change whose append reply is lost (Redis outage)", () => {
     expect(node.host.doc.getMap("probe").toJSON()).toEqual({ b: 2, c: 3 });
     expect(probeOf(node.updates)).toEqual({ b: 2, c: 3 });
   });
+
+  it("a lock or an unlock stored all the same holds: the command answers with it and the clause is locked, then writable, for its subscribers", async () => {
+    const node = await lossyNode(testPrefix("lost-lock"));
+    const clause = await node.server.registry.acquire(C2);
+    const notices: Notice[] = [];
+    clause.subscribe({ ...subscriber("delegate"), notify: (notice) => notices.push(notice) });
+
+    node.lose("stored");
+    const locked = await node.server.commands.execute(CHAIR, "demo", { type: "lock", ...AT_C2, reason: "agreed" });
+    expect(locked.clause?.lock?.name).toBe("Chair");
+    expect(clause.locked).toBe(true);
+    expect(notices.map((n) => n.type)).toEqual(["locked"]);
+
+    node.lose("stored");
+    const unlocked = await node.server.commands.execute(CHAIR, "demo", { type: "unlock", ...AT_C2, reason: "reopen" });
+    expect(unlocked.clause?.lock).toBeNull();
+    expect(clause.lockRecord).toBeNull();
+    expect(notices.map((n) => n.type)).toEqual(["locked", "unlocked"]);
+    // The store agrees: a write lands.
+    const edit = await clause.receiveUpdate(subscriber("delegate"), typed(clause.doc, "after "), false);
+    expect(edit.type).toBe("applied");
+  });
+
+  it("when the store cannot be read back at once: no snapshot is taken, and the next change reads it back first (a lock it finds reaches the clause)", async () => {
+    const node = await lossyNode(testPrefix("lost-unread"));
+    const clause = await node.server.registry.acquire(C2);
+    node.lose("stored");
+    node.failLoads(true);
+    await expect(
+      node.server.commands.execute(CHAIR, "demo", { type: "lock", ...AT_C2, reason: "agreed" }),
+    ).rejects.toThrow();
+    expect(clause.lockRecord).toBeNull();
+    // The copy may lack what the store holds: a snapshot now could drop it from every later load.
+    expect(await node.host.durableSnapshot()).toBeNull();
+    await expect(node.set("x", 1)).rejects.toThrow(/read back/);
+
+    node.failLoads(false);
+    expect((await node.set("x", 2)).outcome.type).toBe("applied");
+    expect(node.host.doc.getMap<ClauseEntry>(INDEX_CLAUSES).get("c2")?.lock?.name).toBe("Chair");
+    expect(clause.locked).toBe(true);
+    expect(await node.host.durableSnapshot()).not.toBeNull();
+  });
 });
+
+const C2: DocName = {
+  kind: "clause",
+  name: "demo/implementation/c2",
+  session: "demo",
+  section: "implementation",
+  clause: "c2",
+};
+const AT_C2 = { section: "implementation", clause: "c2" } as const;
+const CHAIR = { sub: "u-chair", name: "Chair", role: "chair" as const, delegation: null, session: "demo" };
+
+function subscriber(role: "delegate" | "observer"): DocSubscriber {
+  return {
+    actor: { sub: `u-${role}`, name: role, role, delegation: role === "delegate" ? "AFR" : null, session: "demo" },
+    sendUpdate() {},
+    sendAwareness() {},
+    notify() {},
+    documentLost() {},
+  };
+}
+
+/** An update typing `text` at the start of the clause's first paragraph, made on a copy of `doc`. */
+function typed(doc: Y.Doc, text: string): Uint8Array {
+  const copy = new Y.Doc();
+  Y.applyUpdate(copy, Y.encodeStateAsUpdate(doc));
+  const before = Y.encodeStateVector(copy);
+  typeInto(copy, text);
+  return Y.encodeStateAsUpdate(copy, before);
+}

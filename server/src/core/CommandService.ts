@@ -18,6 +18,7 @@ import {
   INDEX_META,
   INDEX_ORDER,
   INDEX_TAKEN_UP,
+  type LockRecord,
   type RoomCommand,
   type RuleContext,
   type SessionOptions,
@@ -226,6 +227,13 @@ export class CommandService {
       if (entry.lock) clause.confirmLock(entry.lock);
       return entry;
     } catch (error) {
+      // A failed append may be stored all the same (its reply lost): the index has read it back
+      // (DocumentHost.catchUpWithStore), and then this lock holds.
+      const now = entryOf(index.doc, command.clause);
+      if (began && now?.lock && sameStamp(now.lock, lock)) {
+        clause.confirmLock(now.lock);
+        return now;
+      }
       if (began) clause.abortLock(lock);
       throw error;
     } finally {
@@ -245,16 +253,24 @@ export class CommandService {
     try {
       const target = clause.name.name;
       let reason = "";
-      const entry = await updateEntry(
-        ctx.actor,
-        index,
-        command,
-        (current) => {
-          reason = unwrap(decideUnlock(ctx, current, command)).unlock.reason;
-          return { ...current, lock: null };
-        },
-        () => ({ lockEffect: { type: "unlock", target } }),
-      );
+      let entry: ClauseEntry;
+      try {
+        entry = await updateEntry(
+          ctx.actor,
+          index,
+          command,
+          (current) => {
+            reason = unwrap(decideUnlock(ctx, current, command)).unlock.reason;
+            return { ...current, lock: null };
+          },
+          () => ({ lockEffect: { type: "unlock", target } }),
+        );
+      } catch (error) {
+        // Stored all the same (its reply lost) and read back into the index: the unlock holds.
+        const now = entryOf(index.doc, command.clause);
+        if (!reason || !now || now.lock !== null || clause.lockRecord === null) throw error;
+        entry = now;
+      }
       clause.confirmUnlock(ctx.now.name, ctx.now.at, reason);
       return entry;
     } finally {
@@ -315,4 +331,9 @@ function stampOfAuthor(author: UpdateAuthor) {
 
 function sameFigures(a: ClauseEntry["figures"], b: ClauseEntry["figures"]): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
+}
+
+/** The same lock decision (who and when): a lock read back from the store is this command's. */
+function sameStamp(a: LockRecord, b: LockRecord): boolean {
+  return a.sub === b.sub && a.at === b.at;
 }

@@ -52,6 +52,8 @@ export interface HostHooks {
   readonly onBroken: (host: DocumentHost) => void;
   /** What the store holds of this document now (a failed append may have been stored). */
   readonly readStored?: () => Promise<DocLog>;
+  /** The copy took in what a failed server change may have stored (locks follow the index). */
+  readonly onCaughtUp?: (host: DocumentHost) => void;
 }
 
 /**
@@ -131,6 +133,11 @@ export class DocumentHost {
   /** Resolved when `head` moves (a command that conflicted waits for the newer index). */
   private headWaiters: (() => void)[] = [];
   /**
+   * A server change's append failed, and the store may hold it all the same: until the copy has
+   * read the document back (catchUpWithStore), it takes no snapshot and decides no other change.
+   */
+  private unsure = false;
+  /**
    * Stored updates not yet sent, in store order, with the subscriber each came from: a batch
    * the store made durable at once goes out as one merged update per subscriber (one frame each,
    * not one per keystroke), once every writer of the batch has heard back.
@@ -178,6 +185,11 @@ export class DocumentHost {
 
   get lockRecord(): LockRecord | null {
     return this.lock.state === "unlocked" ? null : this.lock.record;
+  }
+
+  /** Locked, and no lock command under way. */
+  get locked(): boolean {
+    return this.lock.state === "locked";
   }
 
   /** Applies a client's update if its role may write here; answers every case, never rejects. */
@@ -418,7 +430,7 @@ export class DocumentHost {
    * would get an id the state does not cover.
    */
   async durableSnapshot(): Promise<{ state: Uint8Array; head: string; covered: number } | null> {
-    if (this.broken || this.pendingServerChanges > 0 || this.head === null) return null;
+    if (this.broken || this.unsure || this.pendingServerChanges > 0 || this.head === null) return null;
     const state = Y.encodeStateAsUpdate(this.doc);
     // Followed, the head at encoding is the last entry the copy is known to hold, whoever wrote
     // it; this node's own updates still on their way may have later ids, yet other nodes' entries
@@ -484,6 +496,10 @@ export class DocumentHost {
     extras: (value: T) => RecordExtras = () => ({}),
   ): Promise<{ outcome: WriteOutcome; value: T }> {
     const attempt = async () => {
+      // A change decided on a copy that may lack a stored change could undo it: read it back first.
+      if (this.unsure && !(await this.catchUpWithStore(true))) {
+        throw new GavelError("STORE_UNAVAILABLE", "the document could not be read back from the store; retry");
+      }
       const copy = new Y.Doc();
       Y.applyUpdate(copy, Y.encodeStateAsUpdate(this.doc));
       const before = Y.encodeStateVector(copy);
@@ -558,7 +574,9 @@ export class DocumentHost {
         if (error instanceof StoreConflictError) return { type: "conflict" };
         // Perhaps stored though never applied here (a Redis reply lost in an outage): the copy
         // takes in what the store holds before the next change is decided on it.
-        await this.catchUpWithStore();
+        this.unsure = true;
+        // The command that failed sees the outcome itself (a lock read back holds).
+        await this.catchUpWithStore(false);
         return this.settle({ type: "failed", reason: error instanceof Error ? error.message : "store append failed" });
       }
       if (id === null) return this.settle({ type: "refused", code: "LOCKED", reason: "the clause is locked" });
@@ -577,22 +595,23 @@ export class DocumentHost {
    * After a server change's append failed: the store may hold it all the same (its reply lost),
    * and the follower, seeing this copy's own origin, moves the head past it without applying it;
    * a snapshot at that head would then leave it out of every later load. So the copy applies
-   * what the store holds beyond it, and sends that to its subscribers. Yjs applies what it holds
-   * already as nothing; if the store cannot be read, the copy is dropped and reloaded instead.
+   * what the store holds beyond it, and sends that to its subscribers (Yjs applies what the copy
+   * holds already as nothing). True once done; false when the store cannot be read now (the copy
+   * stays unsure: no snapshot, and the next change tries again first). `tellLocks`: a lock or
+   * unlock it brings in reaches the loaded clauses (when the command that stored it is over).
    */
-  private async catchUpWithStore(): Promise<void> {
+  private async catchUpWithStore(tellLocks: boolean): Promise<boolean> {
     const read = this.hooks.readStored;
-    if (!read || this.broken) return;
+    if (!read || this.broken) return !this.broken;
     let stored: Y.Doc;
     try {
       const log = await read();
       stored = replayUpdates(log.snapshot ? [log.snapshot, ...log.updates] : log.updates).doc;
     } catch {
-      this.breakCopy("the document could not be read back after a failed append");
-      return;
+      return false;
     }
     try {
-      if (this.broken) return;
+      if (this.broken) return false;
       const missing = Y.encodeStateAsUpdate(stored, Y.encodeStateVector(this.doc));
       let changed = false;
       const note = (transaction: Y.Transaction) => {
@@ -605,9 +624,15 @@ export class DocumentHost {
         this.doc.off("afterTransaction", note);
       }
       if (!isSettled(this.doc)) throw new Error("the stored state left pending structs");
-      if (changed) void this.send(missing, null);
+      this.unsure = false;
+      if (changed) {
+        void this.send(missing, null);
+        if (tellLocks) this.hooks.onCaughtUp?.(this);
+      }
+      return true;
     } catch {
       this.breakCopy("the server could not apply the stored state after a failed append");
+      return false;
     } finally {
       stored.destroy();
     }

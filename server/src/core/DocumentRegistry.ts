@@ -187,6 +187,7 @@ export class DocumentRegistry {
         },
         onBroken: (h) => this.evict(h),
         readStored: () => this.store.load(name.name),
+        onCaughtUp: (h) => this.reconcileLocks(h),
         onFollowed: (h, entry) => {
           this.maybeCompact(h);
           if (entry.lockEffect) this.learnLockEffect(h, entry.lockEffect, entry);
@@ -305,6 +306,22 @@ export class DocumentRegistry {
     if (effect.type === "unlock") {
       const reason = reasonOf(entry.command);
       clause.confirmUnlock(entry.author.name, new Date(entry.at).toISOString(), reason);
+    }
+  }
+
+  /**
+   * An index read back a change it had missed (a failed append stored all the same, read back
+   * after the command that made it had failed): the clauses loaded here take the locks it lists,
+   * as they would a followed lock or unlock (LK5). A clause being locked is left to its command.
+   */
+  private reconcileLocks(index: DocumentHost): void {
+    if (index.name.kind !== "index") return;
+    for (const [clause, of] of this.indexOf) {
+      if (of !== index || clause.name.kind !== "clause") continue;
+      const listed = index.doc.getMap<ClauseEntry>(INDEX_CLAUSES).get(clause.name.clause);
+      if (listed?.lock && clause.lockRecord === null) clause.confirmLock(listed.lock);
+      else if (listed && !listed.lock && clause.locked)
+        clause.confirmUnlock("the server", new Date().toISOString(), "");
     }
   }
 
