@@ -167,6 +167,31 @@ describe("a server change whose append reply is lost (Redis outage)", () => {
     expect(clause.locked).toBe(true);
     expect(await node.host.durableSnapshot()).not.toBeNull();
   });
+  it("a lock stored though its reply was lost, while the store cannot be read: the copy reads it back by itself once it can, and a retried lock finds it", async () => {
+    const node = await lossyNode(testPrefix("lost-retry"));
+    const clause = await node.server.registry.acquire(C2);
+    const notices: Notice[] = [];
+    clause.subscribe({ ...subscriber("delegate"), notify: (notice) => notices.push(notice) });
+    node.lose("stored");
+    node.failLoads(true);
+    await expect(
+      node.server.commands.execute(CHAIR, "demo", { type: "lock", ...AT_C2, reason: "agreed" }),
+    ).rejects.toThrow();
+    expect(clause.lockRecord).toBeNull();
+
+    // The store comes back: within a few retries the index reads the lock back, and the clause
+    // takes it, told once.
+    node.failLoads(false);
+    await waitUntil(() => clause.locked, "the clause took the lock read back", 5_000);
+    expect(notices.map((n) => n.type)).toEqual(["locked"]);
+    // The chair's retry finds it locked, and nothing changes.
+    await expect(
+      node.server.commands.execute(CHAIR, "demo", { type: "lock", ...AT_C2, reason: "agreed" }),
+    ).rejects.toThrow(/locked/i);
+    expect(clause.locked).toBe(true);
+    expect(notices.map((n) => n.type)).toEqual(["locked"]);
+    expect(await node.host.durableSnapshot()).not.toBeNull();
+  });
 });
 
 const C2: DocName = {

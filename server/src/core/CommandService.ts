@@ -18,7 +18,6 @@ import {
   INDEX_META,
   INDEX_ORDER,
   INDEX_TAKEN_UP,
-  type LockRecord,
   type RoomCommand,
   type RuleContext,
   type SessionOptions,
@@ -27,7 +26,7 @@ import {
 } from "@gavel/model";
 import { GavelError } from "../errors.ts";
 import type { UpdateAuthor, UpdateRecord } from "../store/Store.ts";
-import { authorOf, type DocumentHost } from "./DocumentHost.ts";
+import { authorOf, type DocumentHost, sameLock } from "./DocumentHost.ts";
 import type { DocumentRegistry } from "./DocumentRegistry.ts";
 import {
   changeIndex,
@@ -227,14 +226,14 @@ export class CommandService {
       if (entry.lock) clause.confirmLock(entry.lock);
       return entry;
     } catch (error) {
-      // A failed append may be stored all the same (its reply lost): the index has read it back
-      // (DocumentHost.catchUpWithStore), and then this lock holds.
+      // A failed append may be stored all the same (its reply lost), and the index has read it
+      // back (DocumentHost.catchUpWithStore): the lock it lists holds, this one or an earlier
+      // one read back just now, and the clause takes it (LK5).
       const now = entryOf(index.doc, command.clause);
-      if (began && now?.lock && sameStamp(now.lock, lock)) {
+      if (began && now?.lock) {
         clause.confirmLock(now.lock);
-        return now;
-      }
-      if (began) clause.abortLock(lock);
+        if (sameLock(now.lock, lock)) return now;
+      } else if (began) clause.abortLock(lock);
       throw error;
     } finally {
       this.registry.release(clause);
@@ -331,9 +330,4 @@ function stampOfAuthor(author: UpdateAuthor) {
 
 function sameFigures(a: ClauseEntry["figures"], b: ClauseEntry["figures"]): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
-}
-
-/** The same lock decision (who and when): a lock read back from the store is this command's. */
-function sameStamp(a: LockRecord, b: LockRecord): boolean {
-  return a.sub === b.sub && a.at === b.at;
 }

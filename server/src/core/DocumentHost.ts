@@ -137,6 +137,7 @@ export class DocumentHost {
    * read the document back (catchUpWithStore), it takes no snapshot and decides no other change.
    */
   private unsure = false;
+  private destroyed = false;
   /**
    * Stored updates not yet sent, in store order, with the subscriber each came from: a batch
    * the store made durable at once goes out as one merged update per subscriber (one frame each,
@@ -574,9 +575,10 @@ export class DocumentHost {
         if (error instanceof StoreConflictError) return { type: "conflict" };
         // Perhaps stored though never applied here (a Redis reply lost in an outage): the copy
         // takes in what the store holds before the next change is decided on it.
-        this.unsure = true;
-        // The command that failed sees the outcome itself (a lock read back holds).
-        await this.catchUpWithStore(false);
+        if (this.hooks.readStored) this.unsure = true;
+        // The command that failed sees the outcome itself (a lock read back holds); if the store
+        // cannot be read now, the copy tries again by itself until it can.
+        if (!(await this.catchUpWithStore(false))) this.retryCatchUp();
         return this.settle({ type: "failed", reason: error instanceof Error ? error.message : "store append failed" });
       }
       if (id === null) return this.settle({ type: "refused", code: "LOCKED", reason: "the clause is locked" });
@@ -602,7 +604,7 @@ export class DocumentHost {
    */
   private async catchUpWithStore(tellLocks: boolean): Promise<boolean> {
     const read = this.hooks.readStored;
-    if (!read || this.broken) return !this.broken;
+    if (!read || this.broken || this.destroyed) return !this.broken && !this.destroyed;
     let stored: Y.Doc;
     try {
       const log = await read();
@@ -611,7 +613,7 @@ export class DocumentHost {
       return false;
     }
     try {
-      if (this.broken) return false;
+      if (this.broken || this.destroyed) return false;
       const missing = Y.encodeStateAsUpdate(stored, Y.encodeStateVector(this.doc));
       let changed = false;
       const note = (transaction: Y.Transaction) => {
@@ -636,6 +638,26 @@ export class DocumentHost {
     } finally {
       stored.destroy();
     }
+  }
+
+  /**
+   * Reads the document back once a second while it is unsure, in the chain of server changes
+   * (none is decided meanwhile), until it is done or the copy is dropped; locks it finds reach
+   * the loaded clauses. A lost unlock heals without anyone retrying it.
+   */
+  private retryCatchUp(): void {
+    const timer = setTimeout(() => {
+      if (!this.unsure || this.broken || this.destroyed) return;
+      const run = async () => {
+        if (this.unsure && !(await this.catchUpWithStore(true))) this.retryCatchUp();
+      };
+      this.pendingServerChanges += 1;
+      const done = this.serverChain.then(run, run).finally(() => {
+        this.pendingServerChanges -= 1;
+      });
+      this.serverChain = done.catch(() => undefined);
+    }, CATCH_UP_RETRY_MS);
+    timer.unref();
   }
 
   private apply(update: Uint8Array, id: string, author: UpdateAuthor): WriteOutcome | Promise<WriteOutcome> {
@@ -676,6 +698,8 @@ export class DocumentHost {
 
   /** The lock is stored: tell everyone who has the clause open (LK5). */
   confirmLock(record: LockRecord): void {
+    // Heard twice (read back from the store, then followed): told once.
+    if (this.lock.state === "locked" && sameLock(this.lock.record, record)) return;
     this.lock = { state: "locked", record };
     this.notifyAll({ type: "locked", doc: this.name.name, by: record.name, at: record.at, reason: record.reason });
   }
@@ -687,6 +711,7 @@ export class DocumentHost {
 
   /** The unlock is stored: writes are accepted again, on every connection, without reconnecting. */
   confirmUnlock(by: string, at: string, reason: string): void {
+    if (this.lock.state === "unlocked") return;
     this.lock = { state: "unlocked" };
     this.notifyAll({ type: "unlocked", doc: this.name.name, by, at, reason });
   }
@@ -712,9 +737,15 @@ export class DocumentHost {
   }
 
   destroy(): void {
+    this.destroyed = true;
     this.presence.destroy();
     this.doc.destroy();
   }
+}
+
+/** The same lock decision: who, when and why. */
+export function sameLock(a: LockRecord, b: LockRecord): boolean {
+  return a.sub === b.sub && a.at === b.at && a.reason === b.reason;
 }
 
 /** A store write's result: a conflict is retried by applyServerChange, never answered. */
@@ -724,6 +755,8 @@ type StoreResult = WriteOutcome | { readonly type: "conflict" };
 export const FOLLOWED = Symbol("followed");
 
 const MAX_CONFLICT_RETRIES = 20;
+/** How often an unsure copy tries to read its document back (the store was unreachable). */
+const CATCH_UP_RETRY_MS = 1_000;
 const CONFLICT_WAIT_MS = 5_000;
 
 /** The order of a store id: SQLite's are sequence numbers, Redis' `${n}-0`. */

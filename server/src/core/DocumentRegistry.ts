@@ -303,7 +303,8 @@ export class DocumentRegistry {
       clause.confirmLock(listed.lock);
       return;
     }
-    if (effect.type === "unlock") {
+    // Not when the index lists a lock already (a later one, read back from the store first).
+    if (effect.type === "unlock" && !listed?.lock) {
       const reason = reasonOf(entry.command);
       clause.confirmUnlock(entry.author.name, new Date(entry.at).toISOString(), reason);
     }
