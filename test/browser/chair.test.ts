@@ -170,7 +170,13 @@ describe("the chair's console", () => {
     await chair.page.locator('.toolbar [data-field="reason"]').fill("parked");
     await actionButton(chair.page, "lock").click();
     await clauseOf(chair.page, "c1").locator(".lock-mark").waitFor();
-    expect(await chair.page.locator('.toolbar [data-field="reason"]').inputValue()).toBe("");
+    // The field is cleared when the command's answer arrives, which may come just after the
+    // index update that shows the lock.
+    await chair.page.waitForFunction(
+      () => document.querySelector<HTMLInputElement>('.toolbar [data-field="reason"]')?.value === "",
+      undefined,
+      { timeout: 5_000 },
+    );
     expect(await actionButton(chair.page, "unlock").getAttribute("aria-disabled")).toBe("true");
     expect(chair.errors).toEqual([]);
   });
