@@ -127,10 +127,7 @@ describe("a server change whose append reply is lost (Redis outage)", () => {
   });
 
   it("a lock or an unlock stored all the same holds: the command answers with it and the clause is locked, then writable, for its subscribers", async () => {
-    const node = await lossyNode(testPrefix("lost-lock"));
-    const clause = await node.server.registry.acquire(C2);
-    const notices: Notice[] = [];
-    clause.subscribe({ ...subscriber("delegate"), notify: (notice) => notices.push(notice) });
+    const { node, clause, notices } = await clauseOfLossyNode("lost-lock");
 
     node.lose("stored");
     const locked = await node.server.commands.execute(CHAIR, "demo", { type: "lock", ...AT_C2, reason: "agreed" });
@@ -149,13 +146,8 @@ describe("a server change whose append reply is lost (Redis outage)", () => {
   });
 
   it("when the store cannot be read back at once: no snapshot is taken, and the next change reads it back first (a lock it finds reaches the clause)", async () => {
-    const node = await lossyNode(testPrefix("lost-unread"));
-    const clause = await node.server.registry.acquire(C2);
-    node.lose("stored");
-    node.failLoads(true);
-    await expect(
-      node.server.commands.execute(CHAIR, "demo", { type: "lock", ...AT_C2, reason: "agreed" }),
-    ).rejects.toThrow();
+    const { node, clause } = await clauseOfLossyNode("lost-unread");
+    await lockWhileUnreadable(node);
     expect(clause.lockRecord).toBeNull();
     // The copy may lack what the store holds: a snapshot now could drop it from every later load.
     expect(await node.host.durableSnapshot()).toBeNull();
@@ -167,16 +159,10 @@ describe("a server change whose append reply is lost (Redis outage)", () => {
     expect(clause.locked).toBe(true);
     expect(await node.host.durableSnapshot()).not.toBeNull();
   });
+
   it("a lock stored though its reply was lost, while the store cannot be read: the copy reads it back by itself once it can, and a retried lock finds it", async () => {
-    const node = await lossyNode(testPrefix("lost-retry"));
-    const clause = await node.server.registry.acquire(C2);
-    const notices: Notice[] = [];
-    clause.subscribe({ ...subscriber("delegate"), notify: (notice) => notices.push(notice) });
-    node.lose("stored");
-    node.failLoads(true);
-    await expect(
-      node.server.commands.execute(CHAIR, "demo", { type: "lock", ...AT_C2, reason: "agreed" }),
-    ).rejects.toThrow();
+    const { node, clause, notices } = await clauseOfLossyNode("lost-retry");
+    await lockWhileUnreadable(node);
     expect(clause.lockRecord).toBeNull();
 
     // The store comes back: within a few retries the index reads the lock back, and the clause
@@ -203,6 +189,26 @@ const C2: DocName = {
 };
 const AT_C2 = { section: "implementation", clause: "c2" } as const;
 const CHAIR = { sub: "u-chair", name: "Chair", role: "chair" as const, delegation: null, session: "demo" };
+
+type LossyNode = Awaited<ReturnType<typeof lossyNode>>;
+
+/** A lossy node with clause c2 loaded, and the notices a delegate on it hears. */
+async function clauseOfLossyNode(name: string) {
+  const node = await lossyNode(testPrefix(name));
+  const clause = await node.server.registry.acquire(C2);
+  const notices: Notice[] = [];
+  clause.subscribe({ ...subscriber("delegate"), notify: (notice) => notices.push(notice) });
+  return { node, clause, notices };
+}
+
+/** The chair locks c2; the lock is stored, its reply lost, and the store cannot be read back. */
+async function lockWhileUnreadable(node: LossyNode): Promise<void> {
+  node.lose("stored");
+  node.failLoads(true);
+  await expect(
+    node.server.commands.execute(CHAIR, "demo", { type: "lock", ...AT_C2, reason: "agreed" }),
+  ).rejects.toThrow();
+}
 
 function subscriber(role: "delegate" | "observer"): DocSubscriber {
   return {
