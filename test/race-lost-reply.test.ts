@@ -178,6 +178,27 @@ describe("a server change whose append reply is lost (Redis outage)", () => {
     expect(notices.map((n) => n.type)).toEqual(["locked"]);
     expect(await node.host.durableSnapshot()).not.toBeNull();
   });
+
+  it("an unlock stored though its reply was lost, while the store cannot be read: the clause turns writable by itself once the store can be read, told as by the server", async () => {
+    const { node, clause, notices } = await clauseOfLossyNode("lost-unlock");
+    await node.server.commands.execute(CHAIR, "demo", { type: "lock", ...AT_C2, reason: "agreed" });
+    expect(clause.locked).toBe(true);
+    node.lose("stored");
+    node.failLoads(true);
+    await expect(
+      node.server.commands.execute(CHAIR, "demo", { type: "unlock", ...AT_C2, reason: "reopen" }),
+    ).rejects.toThrow();
+    expect(clause.locked).toBe(true);
+
+    // Nobody retries: the copy reads itself back once the store answers, and the clause follows.
+    node.failLoads(false);
+    await waitUntil(() => clause.lockRecord === null, "the clause took the unlock read back", 5_000);
+    const unlocked = notices.filter((n) => n.type === "unlocked");
+    expect(unlocked).toHaveLength(1);
+    expect(unlocked[0]).toMatchObject({ by: "the server" });
+    const edit = await clause.receiveUpdate(subscriber("delegate"), typed(clause.doc, "reopened "), false);
+    expect(edit.type).toBe("applied");
+  });
 });
 
 const C2: DocName = {

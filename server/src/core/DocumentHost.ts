@@ -137,7 +137,6 @@ export class DocumentHost {
    * read the document back (catchUpWithStore), it takes no snapshot and decides no other change.
    */
   private unsure = false;
-  private destroyed = false;
   /**
    * Stored updates not yet sent, in store order, with the subscriber each came from: a batch
    * the store made durable at once goes out as one merged update per subscriber (one frame each,
@@ -531,6 +530,11 @@ export class DocumentHost {
         }
       }
     };
+    return this.inServerChain(run);
+  }
+
+  /** Runs `run` after the server changes queued before it; counted as one while queued or running. */
+  private inServerChain<T>(run: () => Promise<T>): Promise<T> {
     this.pendingServerChanges += 1;
     const result = this.serverChain.then(run, run).finally(() => {
       this.pendingServerChanges -= 1;
@@ -604,7 +608,7 @@ export class DocumentHost {
    */
   private async catchUpWithStore(tellLocks: boolean): Promise<boolean> {
     const read = this.hooks.readStored;
-    if (!read || this.broken || this.destroyed) return !this.broken && !this.destroyed;
+    if (!read || this.broken || this.doc.isDestroyed) return !this.broken && !this.doc.isDestroyed;
     let stored: Y.Doc;
     try {
       const log = await read();
@@ -613,7 +617,7 @@ export class DocumentHost {
       return false;
     }
     try {
-      if (this.broken || this.destroyed) return false;
+      if (this.broken || this.doc.isDestroyed) return false;
       const missing = Y.encodeStateAsUpdate(stored, Y.encodeStateVector(this.doc));
       let changed = false;
       const note = (transaction: Y.Transaction) => {
@@ -647,15 +651,10 @@ export class DocumentHost {
    */
   private retryCatchUp(): void {
     const timer = setTimeout(() => {
-      if (!this.unsure || this.broken || this.destroyed) return;
-      const run = async () => {
+      if (!this.unsure || this.broken || this.doc.isDestroyed) return;
+      void this.inServerChain(async () => {
         if (this.unsure && !(await this.catchUpWithStore(true))) this.retryCatchUp();
-      };
-      this.pendingServerChanges += 1;
-      const done = this.serverChain.then(run, run).finally(() => {
-        this.pendingServerChanges -= 1;
       });
-      this.serverChain = done.catch(() => undefined);
     }, CATCH_UP_RETRY_MS);
     timer.unref();
   }
@@ -737,7 +736,6 @@ export class DocumentHost {
   }
 
   destroy(): void {
-    this.destroyed = true;
     this.presence.destroy();
     this.doc.destroy();
   }
