@@ -64,14 +64,27 @@ describe("the chair's console", () => {
       const browser = await launchBrowser();
       const chairToken = await t.token("chair", { name: "Chair" });
       const chair = await openRoom(browser, t.httpUrl, chairToken, { section: "implementation" });
-      const delegate = await openRoom(browser, t.httpUrl, await t.token("delegate"), { section: "implementation" });
+      // A short window: the section scrolls, so a key that reached the page would move it.
+      const delegate = await openRoom(browser, t.httpUrl, await t.token("delegate"), {
+        section: "implementation",
+        viewport: { width: 1000, height: 500 },
+      });
       await Promise.all([clauseReady(chair.page, "c2"), clauseReady(delegate.page, "c2")]);
       await clickAtEnd(delegate.page, "c2");
-      const typing = delegate.page.keyboard.type(" and more and more text typed while the chair gavels", { delay: 25 });
+      const scrolledBefore = await delegate.page.evaluate(() => window.scrollY);
+      const typing = delegate.page.keyboard.type(
+        " and more and more text typed while the chair gavels, and the delegate keeps typing words and spaces",
+        { delay: 25 },
+      );
       await clauseOf(chair.page, "c2").locator("button.number").click();
       await chair.page.locator('.toolbar [data-field="reason"]').fill("agreed in the room");
       await actionButton(chair.page, "lock").click();
       await typing;
+      // The keys typed after the lock stayed in the clause: no space scrolled the page away (one
+      // would move it by most of the window), and the delegate is told why nothing happens.
+      expect(Math.abs((await delegate.page.evaluate(() => window.scrollY)) - scrolledBefore)).toBeLessThan(150);
+      expect(await delegate.page.evaluate(() => document.activeElement?.closest("article")?.dataset.clause)).toBe("c2");
+      await delegate.page.locator(".notice-log", { hasText: "The clause is locked" }).waitFor();
 
       await clauseOf(delegate.page, "c2").locator('[role="textbox"][contenteditable="false"]').waitFor();
       await clauseOf(delegate.page, "c2").locator(".lock-mark", { hasText: "agreed in the room" }).waitFor();

@@ -1,14 +1,16 @@
 import type { BracketAttrs, IndexedClause } from "@gavel/model";
 import { memo, type Ref } from "react";
 import { STATE_NAMES } from "../actions.ts";
+import { refusalMessage } from "../commands.ts";
 import type { ClauseEditorComponent, ClauseEditorHandle, ClauseKeys, EditorSelection } from "../editor/ClauseEditor.ts";
-import { displayName, type Identity } from "../identity.ts";
+import { canWrite, displayName, type Identity } from "../identity.ts";
 import type { ClauseBinding } from "../room/ClauseBinding.ts";
 import { colourKey } from "../room/colours.ts";
 import type { Person } from "../room/People.ts";
 import type { RoomContext } from "./App.tsx";
 import { ClauseHistory } from "./ClauseHistory.tsx";
 import { useStore } from "./hooks.ts";
+import { writes } from "./useReadOnlyNotice.ts";
 
 export interface ClauseRowProps {
   readonly ctx: RoomContext;
@@ -40,6 +42,17 @@ export const ClauseRow = memo(function ClauseRow(props: ClauseRowProps) {
       data-clause={entry.id}
       aria-label={`Clause ${entry.label}, ${STATE_NAMES[entry.consensus.state]}${entry.lock ? ", locked" : ""}`}
       onMouseDown={() => props.onSelect(entry.id)}
+      // Focusable, so that a click into a read-only clause, or a focus that falls out of an
+      // editor locked under the cursor, lands here rather than on the page.
+      tabIndex={-1}
+      onKeyDown={(event) => {
+        // Keys typed into a clause locked under a writer's cursor: they would scroll the page
+        // (a space) or do nothing; they are swallowed and the lock is said once.
+        if (event.target !== event.currentTarget || !entry.lock || ctx.silent || !canWrite(ctx.identity)) return;
+        if (!writes(event.nativeEvent)) return;
+        event.preventDefault();
+        props.onRefused(refusalMessage("LOCKED"));
+      }}
     >
       <header className="clause-header">
         <button

@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useRef } from "react";
 import type { ClauseEditorHandle } from "../editor/ClauseEditor.ts";
 import type { ClauseBinding } from "../room/ClauseBinding.ts";
+import { writes } from "./useReadOnlyNotice.ts";
 
 /** How long keystrokes typed after Propose wait for the new clause before going back where they came from. */
 const TYPE_AHEAD_MS = 8000;
@@ -43,6 +44,16 @@ function onceFocusIn(clause: string, then: () => void, frames = 30): void {
 }
 
 /**
+ * The clause the focus fell out of to the page body without the person moving it (no click nor
+ * Tab since it was last focused), if any.
+ */
+function fallenFrom(clause: string | null, movedOn: boolean): HTMLElement | null {
+  const focused = document.activeElement;
+  if (movedOn || clause === null || (focused !== null && focused !== document.body)) return null;
+  return document.querySelector<HTMLElement>(`article[data-clause="${CSS.escape(clause)}"]`);
+}
+
+/**
  * Where the focus goes when clauses come and go, so that no keystroke is lost:
  * - after Propose, what is typed before the new clause exists is kept and typed into it, over its
  *   placeholder, once it is there (a person does not wait for the server);
@@ -56,13 +67,36 @@ export function useClauseFocus(bindingOf: (clause: string) => ClauseBinding) {
   const awaited = useRef<string | null>(null);
   const typeAhead = useRef<{ text: string; from: string | null; timer: ReturnType<typeof setTimeout> } | null>(null);
 
+  /**
+   * The person moved the focus on since it last entered something: a click or a Tab (out of the
+   * page, say) leaves on purpose.
+   */
+  const movedOn = useRef(false);
+
   useEffect(() => {
     const onFocusIn = (event: FocusEvent) => {
       const article = event.target instanceof Element ? event.target.closest("article[data-clause]") : null;
       lastFocused.current = article?.getAttribute("data-clause") ?? null;
+      movedOn.current = false;
+    };
+    const onPointerDown = () => {
+      movedOn.current = true;
+    };
+    // A click that kept the focus in a clause (a toolbar button) has not moved it away.
+    const onPointerUp = () => {
+      if (document.activeElement?.closest("article[data-clause]")) movedOn.current = false;
     };
     // Capture: the keystroke is kept before any editor sees it.
     const onKey = (event: KeyboardEvent) => {
+      if (event.key === "Tab") movedOn.current = true;
+      const fallen = fallenFrom(lastFocused.current, movedOn.current);
+      if (fallen) {
+        // The focus fell out of the clause being typed in (it was locked under the cursor, or
+        // its copy replaced): it goes back to that clause, and this key does not reach the page
+        // (a space would scroll it away).
+        fallen.focus({ preventScroll: true });
+        if (writes(event)) event.preventDefault();
+      }
       const buffer = typeAhead.current;
       if (!buffer || event.ctrlKey || event.metaKey || event.altKey) return;
       if (event.key.length === 1) buffer.text += event.key;
@@ -72,9 +106,13 @@ export function useClauseFocus(bindingOf: (clause: string) => ClauseBinding) {
       event.stopPropagation();
     };
     document.addEventListener("focusin", onFocusIn);
+    document.addEventListener("pointerdown", onPointerDown, true);
+    document.addEventListener("pointerup", onPointerUp, true);
     window.addEventListener("keydown", onKey, true);
     return () => {
       document.removeEventListener("focusin", onFocusIn);
+      document.removeEventListener("pointerdown", onPointerDown, true);
+      document.removeEventListener("pointerup", onPointerUp, true);
       window.removeEventListener("keydown", onKey, true);
     };
   }, []);
@@ -128,15 +166,18 @@ export function useClauseFocus(bindingOf: (clause: string) => ClauseBinding) {
       handles.current.delete(clause);
       return;
     }
-    // React removed the old copy's editor just before: the focus fell to the page body.
-    const lostFocus =
-      lastFocused.current === clause && (document.activeElement === null || document.activeElement === document.body);
+    // React removed the old copy's editor just before: the focus fell to the page body. The
+    // clause holds it (and the keys) until the new copy's editor takes it, if it is writable.
+    const fallen = lastFocused.current === clause ? fallenFrom(clause, movedOn.current) : null;
+    fallen?.focus({ preventScroll: true });
     handles.current.set(clause, handle);
     if (awaited.current === clause) {
       awaited.current = null;
       land(clause, handle);
-    } else if (lostFocus) {
-      whenSynced(bindingOf(clause), () => handle.focus("end"));
+    } else if (fallen) {
+      whenSynced(bindingOf(clause), () => {
+        if (document.activeElement === fallen) handle.focus("end");
+      });
     }
   });
 

@@ -2,7 +2,7 @@ import { useEffect } from "react";
 import { refusalMessage } from "../commands.ts";
 
 /** Keys that would change text: a character, or a deletion or a new line. */
-function writes(event: KeyboardEvent): boolean {
+export function writes(event: KeyboardEvent): boolean {
   if (event.ctrlKey || event.metaKey || event.altKey) return false;
   return event.key.length === 1 || event.key === "Backspace" || event.key === "Delete" || event.key === "Enter";
 }
