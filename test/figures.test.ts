@@ -1,9 +1,13 @@
+import { join } from "node:path";
 import type { ClauseEntry } from "@gavel/model";
+import { openSqliteStore } from "@gavel/server";
 import { describe, expect, it } from "vitest";
 import type * as Y from "yjs";
 import { api } from "./support/api.ts";
 import { attachDocument, multiplexedSocket } from "./support/clients.ts";
+import { gatedStore } from "./support/gatedStore.ts";
 import { startTestServer, waitUntil, waitUntilAsync } from "./support/server.ts";
+import { tempDir } from "./support/tmp.ts";
 
 interface ConsensusBody {
   totals: { openBrackets: number; byDelegation: Record<string, number> };
@@ -64,5 +68,36 @@ describe("live consensus figures", () => {
       async () => (await figures()).totals.openBrackets === before.totals.openBrackets,
       "totals back",
     );
+  });
+
+  it("CS6: figures the store failed to take are stored once it takes writes again, with no further edit of the clause", async () => {
+    const dataDir = tempDir("gavel-figures-");
+    const gated = gatedStore(openSqliteStore({ file: join(dataDir, "gavel.sqlite") }));
+    const t = await startTestServer({ store: gated.store, dataDir });
+    const token = await t.token("delegate", { delegation: "RCC" });
+    const socket = multiplexedSocket(t.wsUrl, token);
+    const index = attachDocument(socket, "demo/glossary", token);
+    const clause = attachDocument(socket, "demo/glossary/c1", token);
+    await waitUntil(() => index.synced && clause.synced, "synced");
+    const entry = () => index.document.getMap<ClauseEntry>("clauses").get("c1");
+    expect(entry()?.figures.openBrackets).toBe(0);
+
+    // The index's appends fail (the store is down for them); the clause's own edit is stored.
+    let refused = 0;
+    gated.fail((records) => {
+      const toIndex = records.some((r) => r.doc === "demo/glossary");
+      if (toIndex) refused += 1;
+      return toIndex;
+    });
+    firstText(clause.document).format(0, 7, {
+      bracket: { id: "b-rcc-2", by: ["RCC"], reason: "substantive", group: null },
+    });
+    await waitUntil(() => refused >= 1, "the figures' write was tried and failed");
+    expect(entry()?.figures.openBrackets).toBe(0);
+
+    // Back: nobody edits the clause again, and its count reaches the index all the same.
+    gated.fail(null);
+    await waitUntil(() => entry()?.figures.openBrackets === 1, "the index counts the bracket after the outage");
+    expect(entry()?.figures.byDelegation).toEqual({ RCC: 1 });
   });
 });

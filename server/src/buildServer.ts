@@ -40,6 +40,9 @@ export interface GavelServer {
   close(): Promise<void>;
 }
 
+/** How often live figures that the store failed to take are tried again. */
+const FIGURES_RETRY_MS = 1_000;
+
 /** Builds the app without listening and without reading the environment. */
 export async function buildServer(config: Config, deps: ServerDeps): Promise<GavelServer> {
   const { store, secret } = deps;
@@ -136,10 +139,42 @@ export async function buildServer(config: Config, deps: ServerDeps): Promise<Gav
     const batch = [...edited];
     edited.clear();
     for (const [host, author] of batch) {
-      commands
-        .afterClauseEdit(host, author)
-        .catch((error: unknown) => log(`figures of ${host.name.name} not updated`, error));
+      commands.afterClauseEdit(host, author).then(
+        (stored) => (stored ? figuresStored(host) : figuresFailed(host, author, null)),
+        (error: unknown) => figuresFailed(host, author, error),
+      );
     }
+  };
+  /**
+   * Clauses whose figures did not reach the index (the store failed, or could not be read back):
+   * they are tried again every FIGURES_RETRY_MS while the clause stays loaded, so that a clause
+   * nobody edits again after an outage does not keep stale counts. Said once per outage.
+   */
+  const staleFigures = new Map<DocumentHost, NodeJS.Timeout>();
+  const figuresStored = (host: DocumentHost) => {
+    const timer = staleFigures.get(host);
+    if (timer === undefined) return;
+    clearTimeout(timer);
+    staleFigures.delete(host);
+    app.log.info(`figures of ${host.name.name} stored after an outage`);
+  };
+  const figuresFailed = (host: DocumentHost, author: UpdateAuthor, error: unknown) => {
+    const outage = error === null || (error instanceof GavelError && error.status >= 500);
+    if (!outage) log(`figures of ${host.name.name} not updated`, error);
+    else if (!staleFigures.has(host))
+      app.log.warn(
+        error instanceof GavelError ? { code: error.code } : {},
+        `figures of ${host.name.name} not stored; trying again every ${FIGURES_RETRY_MS} ms`,
+      );
+    clearTimeout(staleFigures.get(host));
+    // The next look reads the brackets again, whatever the clause's next edit touches.
+    host.markBracketChange();
+    const timer = setTimeout(() => {
+      if (!host.gone) afterPersist(host, author);
+      else staleFigures.delete(host); // unloaded: the next load reads its brackets afresh
+    }, FIGURES_RETRY_MS);
+    timer.unref();
+    staleFigures.set(host, timer);
   };
   const verifyNow = tokenVerifier(secret);
   const verify = async (token: string): Promise<VerifiedToken> => verifyNow(token);
@@ -186,6 +221,8 @@ export async function buildServer(config: Config, deps: ServerDeps): Promise<Gav
     registry,
     commands,
     async close() {
+      for (const timer of staleFigures.values()) clearTimeout(timer);
+      staleFigures.clear();
       await app.close();
       await registry.closeAll();
       await follower?.close();

@@ -4,16 +4,25 @@ import type { Store } from "@gavel/server";
  * A real store whose appends can be held back: the test decides when the store "finishes"
  * writing, to observe what clients are told meanwhile. Everything else goes straight through.
  */
-export function gatedStore(inner: Store): { store: Store; hold(): void; release(): void; heldAppends(): number } {
+export function gatedStore(inner: Store): {
+  store: Store;
+  hold(): void;
+  release(): void;
+  heldAppends(): number;
+  /** Appends that `when` picks fail (null: none), as a store that is down fails them. */
+  fail(when: ((records: Parameters<Store["append"]>[0]) => boolean) | null): void;
+} {
   let gate: Promise<void> | null = null;
   let open: () => void = () => {};
   let held = 0;
+  let failing: ((records: Parameters<Store["append"]>[0]) => boolean) | null = null;
   const store: Store = {
     append: async (records) => {
       if (gate) {
         held += 1;
         await gate;
       }
+      if (failing?.(records)) throw new Error("the store is down (test)");
       return inner.append(records);
     },
     load: (doc) => inner.load(doc),
@@ -44,5 +53,8 @@ export function gatedStore(inner: Store): { store: Store; hold(): void; release(
       open();
     },
     heldAppends: () => held,
+    fail(when) {
+      failing = when;
+    },
   };
 }

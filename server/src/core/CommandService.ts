@@ -285,11 +285,12 @@ export class CommandService {
 
   /**
    * Live figures (CS6): after an accepted edit of a clause, its bracket counts in the index
-   * follow, and an agreement the edit re-bracketed goes back to open.
+   * follow, and an agreement the edit re-bracketed goes back to open. False when the index
+   * change was not stored (the store failed): the caller tries again.
    */
-  async afterClauseEdit(clause: DocumentHost, editor: UpdateAuthor): Promise<void> {
+  async afterClauseEdit(clause: DocumentHost, editor: UpdateAuthor): Promise<boolean> {
     const index = this.registry.indexHostOf(clause);
-    if (!index || clause.name.kind !== "clause") return;
+    if (!index || clause.name.kind !== "clause") return true;
     const id = clause.name.clause;
     // Fast path, for the common keystroke that changes no bracket: with no index change pending,
     // the live index is current, so equal figures mean there is nothing to write.
@@ -297,15 +298,15 @@ export class CommandService {
       const live = entryOf(index.doc, id);
       // No bracket touched since the figures were last read: they are the same, and only an
       // agreed, unlocked clause could still be reopened by the edit.
-      if (!clause.takeBracketChange() && (!live || live.lock || live.consensus.state === "open")) return;
+      if (!clause.takeBracketChange() && (!live || live.lock || live.consensus.state === "open")) return true;
       const figures = clause.layout.read(clause.doc).figures;
       if (
         !live ||
         (sameFigures(live.figures, figures) && consensusAfterEdit(live, figures, stampOfAuthor(editor)) === null)
       )
-        return;
+        return true;
     }
-    await index.applyServerChange(
+    const { outcome } = await index.applyServerChange(
       SERVER_AUTHOR,
       (doc) => {
         // Read inside the serialised change: the clause's text and the index as they are now,
@@ -321,6 +322,7 @@ export class CommandService {
         command: JSON.stringify({ type: "figures", section: clause.name.section, clause: id, editor: editor.sub }),
       }),
     );
+    return outcome.type !== "failed";
   }
 }
 

@@ -402,6 +402,16 @@ export class DocumentHost {
     return changed;
   }
 
+  /** The figures read from the brackets did not reach the index: the next look reads them again. */
+  markBracketChange(): void {
+    this.bracketsChanged = true;
+  }
+
+  /** Dropped from memory (unloaded, or its copy broken): nothing done to it is kept. */
+  get gone(): boolean {
+    return this.broken || this.doc.isDestroyed;
+  }
+
   /**
    * The answer to a sync step 1 with `stateVector`, once durable. A newcomer (empty state vector:
    * a connect storm) gets the whole state, encoded once for all of them until the next change.
