@@ -68,6 +68,45 @@ describe("brackets as negotiators use them", () => {
     expect(apt.errors).toEqual([]);
   });
 
+  describe.each(EDITORS)("copy and paste (%s)", (editor) => {
+    it("text copied with another delegation's bracket is pasted plain: no bracket without proposers, nothing no delegate can withdraw", async () => {
+      const t = await startTestServer({ editor });
+      const browser = await launchBrowser();
+      const chair = await t.token("chair");
+      const rcc = await openRoom(browser, t.httpUrl, await t.token("delegate", { delegation: "RCC" }), {
+        section: "glossary",
+      });
+      const apt = await openRoom(browser, t.httpUrl, await t.token("delegate", { delegation: "APT" }), {
+        section: "glossary",
+      });
+      await Promise.all([clauseReady(rcc.page, "c4"), clauseReady(apt.page, "c3")]);
+      await selectText(rcc.page, "c4", "Enabler");
+      await actionButton(rcc.page, "bracket").click();
+      await apt.page.locator('article[data-clause="c4"] span.bracket[data-by="RCC"]').waitFor();
+      const before = await serverClause(t.httpUrl, chair, "glossary", "c3");
+
+      // As a person picks a word: a double click on it.
+      await clauseOf(apt.page, "c4").locator('span.bracket[data-by="RCC"]').dblclick();
+      await apt.page.waitForFunction(() => window.getSelection()?.toString().includes("Enabler"));
+      await apt.page.keyboard.press("Control+C");
+      await clickAtEnd(apt.page, "c3");
+      await apt.page.keyboard.type(" ");
+      await apt.page.keyboard.press("Control+V");
+      await waitUntilAsync(
+        async () => (await serverText(t.httpUrl, chair, "glossary", "c3")) === `${before.text} Enabler`,
+        "the pasted word is stored, without brackets",
+      );
+      expect((await serverClause(t.httpUrl, chair, "glossary", "c3")).brackets).toEqual(before.brackets);
+      // The original stays RCC's.
+      expect((await serverClause(t.httpUrl, chair, "glossary", "c4")).brackets).toMatchObject([
+        { by: ["RCC"], text: "Enabler" },
+      ]);
+      if (editor === "tiptap")
+        await apt.page.locator(".notice-log", { hasText: "Pasted without its brackets" }).waitFor();
+      expect(apt.errors).toEqual([]);
+    });
+  });
+
   describe.each(EDITORS)("bracket, alternative, withdraw (%s)", (editor) => {
     it("co-sponsor, alternative typed in place ([a][b] on screen and in the API), withdraw: the bracket goes when its last proposer leaves", async () => {
       const t = await startTestServer({ editor });

@@ -11,7 +11,7 @@ import { clauseDecorations } from "./decorations.ts";
 import { DomSelectionFirst } from "./domSelectionFirst.ts";
 import { clauseGuards, type RefusalBox } from "./guards.ts";
 import { clauseKeys } from "./keys.ts";
-import { baseExtensions } from "./marks.ts";
+import { baseExtensions, withoutAnnotations } from "./marks.ts";
 import { minimalFormattingFor } from "./minimalFormatting.ts";
 import { YjsCaretWins } from "./yjsCaretWins.ts";
 
@@ -41,6 +41,8 @@ function caret(colour: string, name: string): HTMLElement {
  * signs and proposers drawn as decorations. Created once per clause copy; the room re-renders the
  * header around it, never this editor.
  */
+const PASTED_PLAIN = "Pasted without its brackets and footnotes: bracket the text again to propose it.";
+
 export function TiptapClauseEditor(props: ClauseEditorProps) {
   // Callbacks and changing values are read through a ref: the editor is built once.
   const latest = useRef(props);
@@ -99,6 +101,14 @@ export function TiptapClauseEditor(props: ClauseEditorProps) {
         // Nothing reaches a read-only clause: no paste, no drop.
         handlePaste: (view) => !view.editable,
         handleDrop: (view) => !view.editable,
+        // Text moved by dragging inside the clause keeps its marks (they travel whole); pasted
+        // or dropped from elsewhere, it comes without brackets and footnotes (marks.ts).
+        transformPasted: (slice, view) => {
+          if (view.dragging?.move) return slice;
+          const plain = withoutAnnotations(slice);
+          if (plain.stripped) latest.current.onRefused(PASTED_PLAIN);
+          return plain.slice;
+        },
       },
       onFocus: () => latest.current.onFocus(),
       onSelectionUpdate: ({ editor: e }) => latest.current.onSelection(selectionOf(e.state)),

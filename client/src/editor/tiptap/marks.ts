@@ -4,6 +4,7 @@ import Document from "@tiptap/extension-document";
 import Italic from "@tiptap/extension-italic";
 import Paragraph from "@tiptap/extension-paragraph";
 import Text from "@tiptap/extension-text";
+import { Fragment, type Node as PMNode, Slice } from "@tiptap/pm/model";
 
 /**
  * A bracket: text without consensus, with its proposers, reason and an optional note. Stored as
@@ -64,3 +65,26 @@ export const FootnoteMark = Mark.create({
 });
 
 export const baseExtensions = [Document, Paragraph, Text, Bold, Italic, BracketMark, FootnoteMark];
+
+/**
+ * Pasted or dropped content without its brackets and footnotes, and whether it had any. Their
+ * attributes (id, proposers) are not in the clipboard's HTML: pasted as they are, they would
+ * become brackets of no delegation that no delegate can withdraw, and footnotes citing nothing.
+ * The text comes in plain, as in the Lexical room; a delegate brackets it again to propose it.
+ */
+export function withoutAnnotations(slice: Slice): { readonly slice: Slice; readonly stripped: boolean } {
+  let stripped = false;
+  const clean = (fragment: Fragment): Fragment => {
+    const nodes: PMNode[] = [];
+    fragment.forEach((node) => {
+      if (node.isText) {
+        const marks = node.marks.filter((m) => m.type.name !== "bracket" && m.type.name !== "footnote");
+        if (marks.length !== node.marks.length) stripped = true;
+        nodes.push(node.mark(marks));
+      } else nodes.push(node.copy(clean(node.content)));
+    });
+    return Fragment.from(nodes);
+  };
+  const content = clean(slice.content);
+  return { slice: stripped ? new Slice(content, slice.openStart, slice.openEnd) : slice, stripped };
+}
