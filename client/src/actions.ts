@@ -29,6 +29,11 @@ export interface ActionContext {
   readonly run: (command: RoomCommand) => Promise<CommandOutcome>;
   /** Inserts a clause after `after` (null: at the start) and focuses it with its text selected. */
   readonly propose: (after: string | null) => Promise<ActionResult>;
+  /**
+   * Delegation codes this screen knows, as spelled in tokens: people in the room, proposers of
+   * brackets and delegations named in consensus states, across the session.
+   */
+  readonly delegations: () => readonly string[];
 }
 
 export type ActionResult =
@@ -74,6 +79,32 @@ const list = (text: string) =>
     .map((code) => code.trim())
     .filter(Boolean);
 
+/**
+ * Typed delegation codes, each spelled as a delegation this screen knows when one matches it but
+ * for case ("cept" is CEPT): codes are compared exactly with tokens (SPEC CS4, BO1), so "cept"
+ * pending would never be confirmed by CEPT. Codes no one here has used are kept as typed (a
+ * delegation to confirm ad referendum may be absent) and returned apart, to be said.
+ */
+export function spelled(typed: string, known: readonly string[]): { codes: string[]; unknown: string[] } {
+  const byCase = new Map<string, string>();
+  for (const code of known) if (!byCase.has(code.toUpperCase())) byCase.set(code.toUpperCase(), code);
+  const codes: string[] = [];
+  const unknown: string[] = [];
+  for (const code of list(typed)) {
+    const spelling = known.includes(code) ? code : (byCase.get(code.toUpperCase()) ?? code);
+    if (codes.includes(spelling)) continue;
+    codes.push(spelling);
+    if (!known.includes(spelling)) unknown.push(spelling);
+  }
+  return { codes, unknown };
+}
+
+/** "; no delegate of XYZ has been seen in this session" when some codes are new here. */
+function unseen(unknown: readonly string[]): string {
+  if (unknown.length === 0) return "";
+  return ` No one of ${unknown.join(", ")} has been seen in this session: check the ${unknown.length === 1 ? "code" : "codes"}.`;
+}
+
 function fromEdit(result: EditResult, done: string): ActionResult {
   return result.ok ? { ok: true, message: done } : { ok: false, message: result.message };
 }
@@ -93,7 +124,7 @@ function editing(ctx: ActionContext): string | null {
 /** The delegations a bracket is made for: one's own, or (chair, secretariat) those typed in. */
 export function proposersOf(ctx: ActionContext): string[] {
   if (ctx.identity.role === "delegate") return ctx.identity.delegation ? [ctx.identity.delegation] : [];
-  return list(ctx.fields.bracketBy);
+  return spelled(ctx.fields.bracketBy, ctx.delegations()).codes;
 }
 
 function moveBy(ctx: ActionContext, delta: number): Promise<ActionResult> | ActionResult {
@@ -253,10 +284,14 @@ export const ACTIONS: readonly Action[] = [
       const clause = ctx.clause;
       if (!clause) return { ok: false, message: "Select a clause first." };
       const { state } = ctx.fields;
-      const pending = state === "agreed_ad_ref" ? list(ctx.fields.pending) : undefined;
+      const { codes, unknown } = spelled(ctx.fields.pending, ctx.delegations());
+      const pending = state === "agreed_ad_ref" ? codes : undefined;
+      const done = pending
+        ? `Clause ${clause.label}: ${STATE_NAMES[state]}, pending ${pending.join(", ")}.${unseen(unknown)}`
+        : `Clause ${clause.label}: ${STATE_NAMES[state]}.`;
       return fromCommand(
         ctx.run({ type: "setConsensus", section: ctx.section, clause: clause.id, state, pending }),
-        `Clause ${clause.label}: ${STATE_NAMES[state]}.`,
+        done,
       );
     },
   },

@@ -6,6 +6,7 @@ import { type ClauseKeys, type EditorSelection, NO_SELECTION } from "../editor/C
 import { LexicalClauseEditor } from "../editor/lexical/LexicalClauseEditor.tsx";
 import { TiptapClauseEditor } from "../editor/tiptap/TiptapClauseEditor.tsx";
 import { canWrite, type Identity } from "../identity.ts";
+import type { Person } from "../room/People.ts";
 import type { SectionIndex } from "../room/SectionIndex.ts";
 import type { RoomContext } from "./App.tsx";
 import { ClauseList } from "./ClauseList.tsx";
@@ -23,6 +24,20 @@ import { useReadOnlyNotice } from "./useReadOnlyNotice.ts";
 import { useSectionActions } from "./useSectionActions.ts";
 
 /** A delegate's own new clause, not yet renumbered nor agreed: what they type stays bracketed (CM2). */
+/** Delegation codes as this screen has seen them spelled (see `spelled` in actions.ts). */
+function knownDelegations(people: readonly Person[], indexes: readonly SectionIndex[]): string[] {
+  const codes = new Set<string>();
+  for (const person of people) if (person.delegation) codes.add(person.delegation);
+  for (const index of indexes) {
+    for (const clause of index.getSnapshot().clauses) {
+      for (const code of Object.keys(clause.figures.byDelegation)) codes.add(code);
+      // Confirmations come from tokens; a pending list is only as the chair typed it.
+      if (clause.consensus.state !== "open") for (const c of clause.consensus.confirmed) codes.add(c.delegation);
+    }
+  }
+  return [...codes];
+}
+
 function proposalOf(identity: Identity, entry: IndexedClause): BracketAttrs | null {
   if (identity.role !== "delegate" || !identity.delegation) return null;
   if (entry.createdBy !== identity.sub || entry.number !== null || entry.consensus.state !== "open") return null;
@@ -99,6 +114,7 @@ export function SectionView({
       ctx.indexes.filter((other) => other.id !== index.id && other.getSnapshot().takenUp).map((other) => other.id),
     run: ctx.run,
     propose,
+    delegations: () => knownDelegations(people, ctx.indexes),
   };
   const { fields, setFields, status, perform, resetFor } = useSectionActions(actionCtx, notify);
   const fullCtx: ActionContext = { ...actionCtx, fields };
