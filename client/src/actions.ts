@@ -36,9 +36,10 @@ export interface ActionContext {
   readonly delegations: () => readonly string[];
 }
 
+/** `clause`: the clause the result is about, when not the one acted on (a clause just proposed). */
 export type ActionResult =
-  | { readonly ok: true; readonly message?: string }
-  | { readonly ok: false; readonly message: string };
+  | { readonly ok: true; readonly message?: string; readonly clause?: string }
+  | { readonly ok: false; readonly message: string; readonly clause?: string };
 
 export type ActionGroup = "bracket" | "clause" | "chair";
 

@@ -38,6 +38,13 @@ describe("the chair's console", () => {
     expect(await state.inputValue()).toBe("agreed_ad_ref");
     await actionButton(chair.page, "set-state").click();
     await chair.page.locator(".group-chair .group-status", { hasText: "agreed ad referendum, pending AFR." }).waitFor();
+    // That result is about clause 4: it does not stand under another clause's heading.
+    await clauseOf(chair.page, "c3").locator("button.number").click();
+    await chair.page.waitForFunction(
+      () => !document.querySelector(".group-chair .group-status")?.textContent?.includes("pending AFR"),
+    );
+    await clauseOf(chair.page, "c4").locator("button.number").click();
+    await chair.page.locator(".group-chair .group-status", { hasText: "pending AFR." }).waitFor();
     expect(await serverClause(t.httpUrl, chairToken, "glossary", "c4")).toMatchObject({
       consensus: { state: "agreed_ad_ref", pending: ["AFR"] },
     });

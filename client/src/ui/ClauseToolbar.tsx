@@ -11,7 +11,10 @@ import {
 } from "../actions.ts";
 import { canRestructure } from "../identity.ts";
 
-export type GroupStatus = Partial<Record<ActionGroup, ActionResult & { readonly id: number }>>;
+/** The last result of each group, with the clause it is about (null: none in particular). */
+export type GroupStatus = Partial<
+  Record<ActionGroup, ActionResult & { readonly id: number; readonly about: string | null }>
+>;
 
 export interface ToolbarProps {
   readonly ctx: ActionContext;
@@ -133,20 +136,22 @@ function Group({
   ctx,
   group,
   label,
-  status,
+  status: last,
   perform,
   children,
 }: {
   readonly ctx: ActionContext;
   readonly group: ActionGroup;
   readonly label: string;
-  readonly status: (ActionResult & { readonly id: number }) | undefined;
+  readonly status: (ActionResult & { readonly id: number; readonly about: string | null }) | undefined;
   readonly perform: (action: Action, clause?: string) => void;
   readonly children?: ReactNode;
 }) {
   const actions = actionsFor(ctx.identity, group);
   const [asking, setAsking] = useState<Question | null>(null);
   const selected = ctx.clause?.id ?? null;
+  // A result about another clause ("Bracketed for CEPT." there) is not this clause's.
+  const status = last && (last.about === null || last.about === selected) ? last : undefined;
   // Selecting another clause withdraws the question: it was about the clause selected before.
   useEffect(() => {
     setAsking((question) => (question && question.clause !== selected ? null : question));

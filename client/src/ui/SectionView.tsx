@@ -98,7 +98,11 @@ export function SectionView({
     const outcome = await ctx.run({ type: "insertClause", section: index.id, after, text });
     focus.expect(outcome.ok ? (outcome.clause?.id ?? null) : null);
     if (!outcome.ok) return { ok: false as const, message: outcome.message };
-    return { ok: true as const, message: "Type the new clause over its placeholder." };
+    return {
+      ok: true as const,
+      message: "Type the new clause over its placeholder.",
+      ...(outcome.clause ? { clause: outcome.clause.id } : {}),
+    };
   };
 
   const actionCtx: Omit<ActionContext, "fields"> = {

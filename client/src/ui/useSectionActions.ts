@@ -53,10 +53,10 @@ export function useSectionActions(ctx: Omit<ActionContext, "fields">, notify: (m
   }, []);
 
   const timers = useRef(new Map<ActionGroup, ReturnType<typeof setTimeout>>());
-  const show = useCallback((group: ActionGroup, result: ActionResult) => {
+  const show = useCallback((group: ActionGroup, result: ActionResult, about: string | null) => {
     counter.current += 1;
     const id = counter.current;
-    setStatus((old) => ({ ...old, [group]: { ...result, id } }));
+    setStatus((old) => ({ ...old, [group]: { ...result, id, about: result.clause ?? about } }));
     // A result stays long enough to be read, then gives its line back to the toolbar.
     const timer = timers.current.get(group);
     if (timer) clearTimeout(timer);
@@ -72,12 +72,12 @@ export function useSectionActions(ctx: Omit<ActionContext, "fields">, notify: (m
       const run = clause === undefined ? base : { ...base, clause: base.clauses.find((c) => c.id === clause) ?? null };
       const why = action.unavailable(run);
       if (why !== null) {
-        show(action.group, { ok: false, message: why });
+        show(action.group, { ok: false, message: why }, run.clause?.id ?? null);
         return;
       }
       Promise.resolve(action.perform(run)).then(
         (result) => {
-          show(action.group, result);
+          show(action.group, result, run.clause?.id ?? null);
           if (result.ok && action.clears) {
             setFieldState((old) => ({ ...old, ...Object.fromEntries((action.clears ?? []).map((f) => [f, ""])) }));
           }
