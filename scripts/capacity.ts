@@ -217,9 +217,12 @@ Gavel-only load report is \`npm run bench:gavel\` (scripts/bench.ts).
   merges one client's consecutive insertions into one item, and encoding each new update from a
   document holding that item slices its ever longer concatenated string (\`ContentString.write\`), a
   cost quadratic in the clause that took 13 of the y-websocket server's 19 CPU seconds and made the
-  figure the writer's. The cold loads then read that clause, unloaded. Their "server CPU / one
-  client's" sums each thread's run time from \`/proc/PID/task/*/schedstat\` (nanoseconds; utime and
-  stime count in ticks of 10 ms, too coarse for a load of a few milliseconds).
+  figure the writer's. The cold loads then read that clause, unloaded, by 1 and by 10 fresh clients,
+  alternately, 3 times each; each figure is the median. Their "server CPU / one client's" sums each
+  thread's run time from \`/proc/PID/task/*/schedstat\` (nanoseconds; utime and stime count in ticks
+  of 10 ms, too coarse for a load of a few milliseconds) from the first connection until the server
+  is quiet again (under 2 ms of CPU in 50 ms): the clause's replay goes on after its stored state
+  was sent, and reading the CPU when the clients are synced counted a random part of it.
 - Server RSS before any client: each server started alone and left alone, read from \`/proc\` 1 s
   after its health check answers and ${IDLE_SECONDS} s after (BENCH_IDLE_SECONDS), when its start-up garbage has been
   collected and Gavel's idle SQLite writer thread has stopped (\`SQLITE_WRITER_IDLE_MS\`, 30 s).
