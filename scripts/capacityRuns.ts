@@ -594,7 +594,10 @@ interface ColdLoad {
   readonly cpu: number;
 }
 
-function median(values: readonly number[]): number {
+/** Storms run per server; the figures are their medians. */
+export const STORM_ROUNDS = 3;
+
+export function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
   return sorted.length % 2 === 1 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
