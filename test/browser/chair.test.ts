@@ -40,9 +40,7 @@ describe("the chair's console", () => {
     await chair.page.locator(".group-chair .group-status", { hasText: "agreed ad referendum, pending AFR." }).waitFor();
     // That result is about clause 4: it does not stand under another clause's heading.
     await clauseOf(chair.page, "c3").locator("button.number").click();
-    await chair.page.waitForFunction(
-      () => !document.querySelector(".group-chair .group-status")?.textContent?.includes("pending AFR"),
-    );
+    await chair.page.locator(".group-chair .group-status", { hasText: "pending AFR." }).waitFor({ state: "hidden" });
     await clauseOf(chair.page, "c4").locator("button.number").click();
     await chair.page.locator(".group-chair .group-status", { hasText: "pending AFR." }).waitFor();
     expect(await serverClause(t.httpUrl, chairToken, "glossary", "c4")).toMatchObject({

@@ -150,8 +150,11 @@ function Group({
   const actions = actionsFor(ctx.identity, group);
   const [asking, setAsking] = useState<Question | null>(null);
   const selected = ctx.clause?.id ?? null;
-  // A result about another clause ("Bracketed for CEPT." there) is not this clause's.
-  const status = last && (last.about === null || last.about === selected) ? last : undefined;
+  // A result about another clause ("Bracketed for CEPT." there) is not this clause's: it is
+  // hidden, but keeps its line, so that selecting a clause never moves what is under the mouse
+  // (a click on Confirm that selects its clause would land elsewhere).
+  const status = last;
+  const elsewhere = last !== undefined && last.about !== null && last.about !== selected;
   // Selecting another clause withdraws the question: it was about the clause selected before.
   useEffect(() => {
     setAsking((question) => (question && question.clause !== selected ? null : question));
@@ -185,7 +188,13 @@ function Group({
           </button>
         );
       })}
-      <output id={statusId} className="group-status" data-ok={status ? String(status.ok) : undefined}>
+      <output
+        id={statusId}
+        className="group-status"
+        data-ok={status ? String(status.ok) : undefined}
+        data-elsewhere={elsewhere && !asking ? "true" : undefined}
+        aria-hidden={elsewhere && !asking ? true : undefined}
+      >
         {asking ? (
           <>
             {asking.text}{" "}
