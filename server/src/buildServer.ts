@@ -158,7 +158,9 @@ export async function buildServer(config: Config, deps: ServerDeps): Promise<Gav
     staleFigures.delete(host);
     app.log.info(`figures of ${host.name.name} stored after an outage`);
   };
+  let closing = false;
   const figuresFailed = (host: DocumentHost, author: UpdateAuthor, error: unknown) => {
+    if (closing) return; // a change that failed as the server closed: nothing to retry
     const outage = error === null || (error instanceof GavelError && error.status >= 500);
     if (!outage) log(`figures of ${host.name.name} not updated`, error);
     else if (!staleFigures.has(host))
@@ -221,6 +223,7 @@ export async function buildServer(config: Config, deps: ServerDeps): Promise<Gav
     registry,
     commands,
     async close() {
+      closing = true;
       for (const timer of staleFigures.values()) clearTimeout(timer);
       staleFigures.clear();
       await app.close();
