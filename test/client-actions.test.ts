@@ -11,5 +11,7 @@ describe("delegation codes typed in the toolbar", () => {
     // The same delegation twice, in two spellings, is one.
     expect(spelled("CEPT, cept,,", known)).toEqual({ codes: ["CEPT"], unknown: [] });
     expect(spelled("", known)).toEqual({ codes: [], unknown: [] });
+    // A code once typed in another case (a bracket "for cept") does not outrank a token's CEPT.
+    expect(spelled("cept", ["CEPT", "cept"])).toEqual({ codes: ["CEPT"], unknown: [] });
   });
 });

@@ -23,16 +23,22 @@ function firstText(doc: Y.Doc): Y.XmlText {
   return paragraph.get(0) as Y.XmlText;
 }
 
+/** An RCC delegate's socket on the glossary's index and its clause c1, synced. */
+async function rccOnGlossaryC1(t: Awaited<ReturnType<typeof startTestServer>>) {
+  const token = await t.token("delegate", { delegation: "RCC" });
+  const socket = multiplexedSocket(t.wsUrl, token);
+  const index = attachDocument(socket, "demo/glossary", token);
+  const clause = attachDocument(socket, "demo/glossary/c1", token);
+  await waitUntil(() => index.synced && clause.synced, "synced");
+  const entry = () => index.document.getMap<ClauseEntry>("clauses").get("c1");
+  return { index, clause, entry };
+}
+
 describe("live consensus figures", () => {
   it("CS6 CS11: bracket counts follow a delegate's bracket marks without any command, and re-bracketing reopens an agreement", async () => {
     const t = await startTestServer();
     const chair = await t.token("chair");
-    const token = await t.token("delegate", { delegation: "RCC" });
-    const socket = multiplexedSocket(t.wsUrl, token);
-    const index = attachDocument(socket, "demo/glossary", token);
-    const clause = attachDocument(socket, "demo/glossary/c1", token);
-    await waitUntil(() => index.synced && clause.synced, "synced");
-    const entry = () => index.document.getMap<ClauseEntry>("clauses").get("c1");
+    const { clause, entry } = await rccOnGlossaryC1(t);
     const figures = async () =>
       (await api<ConsensusBody>(t.httpUrl, chair, "GET", "/api/sessions/demo/consensus")).body;
     const before = await figures();
@@ -74,12 +80,7 @@ describe("live consensus figures", () => {
     const dataDir = tempDir("gavel-figures-");
     const gated = gatedStore(openSqliteStore({ file: join(dataDir, "gavel.sqlite") }));
     const t = await startTestServer({ store: gated.store, dataDir });
-    const token = await t.token("delegate", { delegation: "RCC" });
-    const socket = multiplexedSocket(t.wsUrl, token);
-    const index = attachDocument(socket, "demo/glossary", token);
-    const clause = attachDocument(socket, "demo/glossary/c1", token);
-    await waitUntil(() => index.synced && clause.synced, "synced");
-    const entry = () => index.document.getMap<ClauseEntry>("clauses").get("c1");
+    const { clause, entry } = await rccOnGlossaryC1(t);
     expect(entry()?.figures.openBrackets).toBe(0);
 
     // The index's appends fail (the store is down for them); the clause's own edit is stored.

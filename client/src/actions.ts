@@ -92,7 +92,8 @@ export function spelled(typed: string, known: readonly string[]): { codes: strin
   const codes: string[] = [];
   const unknown: string[] = [];
   for (const code of list(typed)) {
-    const spelling = known.includes(code) ? code : (byCase.get(code.toUpperCase()) ?? code);
+    // The first spelling known wins, exact or not: `known` lists the surest sources first.
+    const spelling = byCase.get(code.toUpperCase()) ?? code;
     if (codes.includes(spelling)) continue;
     codes.push(spelling);
     if (!known.includes(spelling)) unknown.push(spelling);

@@ -162,8 +162,12 @@ export async function buildServer(config: Config, deps: ServerDeps): Promise<Gav
   const figuresFailed = (host: DocumentHost, author: UpdateAuthor, error: unknown) => {
     if (closing) return; // a change that failed as the server closed: nothing to retry
     const outage = error === null || (error instanceof GavelError && error.status >= 500);
-    if (!outage) log(`figures of ${host.name.name} not updated`, error);
-    else if (!staleFigures.has(host))
+    if (!outage) {
+      // A fault, not an outage: said once, not retried every second.
+      log(`figures of ${host.name.name} not updated`, error);
+      return;
+    }
+    if (!staleFigures.has(host))
       app.log.warn(
         error instanceof GavelError ? { code: error.code } : {},
         `figures of ${host.name.name} not stored; trying again every ${FIGURES_RETRY_MS} ms`,

@@ -23,17 +23,19 @@ import {
 const sectionCount = async (page: Page, section: string) =>
   Number(await page.locator(`a[data-section="${section}"] .figures`).getAttribute("data-open-brackets"));
 
+/** A server (with the session's editor) and two delegates' pages on the glossary. */
+async function twoDelegates(first: string, second: string, editor?: (typeof EDITORS)[number]) {
+  const t = await startTestServer(editor ? { editor } : {});
+  const browser = await launchBrowser();
+  const chair = await t.token("chair");
+  const open = async (delegation: string) =>
+    openRoom(browser, t.httpUrl, await t.token("delegate", { delegation }), { section: "glossary" });
+  return { t, chair, a: await open(first), b: await open(second) };
+}
+
 describe("brackets as negotiators use them", () => {
   it("a delegate brackets a phrase with a note; the other page shows it with its proposer inline; the counts go up everywhere", async () => {
-    const t = await startTestServer();
-    const browser = await launchBrowser();
-    const chair = await t.token("chair");
-    const rcc = await openRoom(browser, t.httpUrl, await t.token("delegate", { delegation: "RCC" }), {
-      section: "glossary",
-    });
-    const apt = await openRoom(browser, t.httpUrl, await t.token("delegate", { delegation: "APT" }), {
-      section: "glossary",
-    });
+    const { t, chair, a: rcc, b: apt } = await twoDelegates("RCC", "APT");
     await Promise.all([clauseReady(rcc.page, "c4"), clauseReady(apt.page, "c4")]);
     const before = {
       rcc: await sectionCount(rcc.page, "glossary"),
@@ -70,15 +72,7 @@ describe("brackets as negotiators use them", () => {
 
   describe.each(EDITORS)("copy and paste (%s)", (editor) => {
     it("text copied with another delegation's bracket is pasted plain: no bracket without proposers, nothing no delegate can withdraw", async () => {
-      const t = await startTestServer({ editor });
-      const browser = await launchBrowser();
-      const chair = await t.token("chair");
-      const rcc = await openRoom(browser, t.httpUrl, await t.token("delegate", { delegation: "RCC" }), {
-        section: "glossary",
-      });
-      const apt = await openRoom(browser, t.httpUrl, await t.token("delegate", { delegation: "APT" }), {
-        section: "glossary",
-      });
+      const { t, chair, a: rcc, b: apt } = await twoDelegates("RCC", "APT", editor);
       await Promise.all([clauseReady(rcc.page, "c4"), clauseReady(apt.page, "c3")]);
       await selectText(rcc.page, "c4", "Enabler");
       await actionButton(rcc.page, "bracket").click();
@@ -109,15 +103,7 @@ describe("brackets as negotiators use them", () => {
 
   describe.each(EDITORS)("bracket, alternative, withdraw (%s)", (editor) => {
     it("co-sponsor, alternative typed in place ([a][b] on screen and in the API), withdraw: the bracket goes when its last proposer leaves", async () => {
-      const t = await startTestServer({ editor });
-      const browser = await launchBrowser();
-      const chair = await t.token("chair");
-      const afr = await openRoom(browser, t.httpUrl, await t.token("delegate", { delegation: "AFR" }), {
-        section: "glossary",
-      });
-      const cept = await openRoom(browser, t.httpUrl, await t.token("delegate", { delegation: "CEPT" }), {
-        section: "glossary",
-      });
+      const { t, chair, a: afr, b: cept } = await twoDelegates("AFR", "CEPT", editor);
       await Promise.all([clauseReady(afr.page, "c4"), clauseReady(cept.page, "c4")]);
 
       await selectText(afr.page, "c4", "partnerships");
@@ -258,15 +244,7 @@ describe("brackets as negotiators use them", () => {
 
   describe.each(EDITORS)("foreign brackets (%s)", (editor) => {
     it("a delegate cannot withdraw, narrow or retype another delegation's bracket: the screen refuses it and says why, and the server keeps it", async () => {
-      const t = await startTestServer({ editor });
-      const browser = await launchBrowser();
-      const chair = await t.token("chair");
-      const afr = await openRoom(browser, t.httpUrl, await t.token("delegate", { delegation: "AFR" }), {
-        section: "glossary",
-      });
-      const cept = await openRoom(browser, t.httpUrl, await t.token("delegate", { delegation: "CEPT" }), {
-        section: "glossary",
-      });
+      const { t, chair, a: afr, b: cept } = await twoDelegates("AFR", "CEPT", editor);
       await Promise.all([clauseReady(afr.page, "c4"), clauseReady(cept.page, "c4")]);
       await selectText(afr.page, "c4", "resource mobilization");
       await actionButton(afr.page, "bracket").click();

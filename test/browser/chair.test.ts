@@ -91,7 +91,12 @@ describe("the chair's console", () => {
       // would move it by most of the window), and the delegate is told why nothing happens.
       expect(Math.abs((await delegate.page.evaluate(() => window.scrollY)) - scrolledBefore)).toBeLessThan(150);
       expect(await delegate.page.evaluate(() => document.activeElement?.closest("article")?.dataset.clause)).toBe("c2");
-      await delegate.page.locator(".notice-log", { hasText: "The clause is locked" }).waitFor();
+      // The room's own notice, not the server's refusal of an edit sent before the lock landed
+      // ("Your edit to clause 2 was not accepted: The clause is locked…").
+      await delegate.page
+        .locator(".notice-log li", { hasText: "The clause is locked; the chair must unlock it first." })
+        .filter({ hasNotText: "was not accepted" })
+        .waitFor();
 
       await clauseOf(delegate.page, "c2").locator('[role="textbox"][contenteditable="false"]').waitFor();
       await clauseOf(delegate.page, "c2").locator(".lock-mark", { hasText: "agreed in the room" }).waitFor();

@@ -23,21 +23,20 @@ import type { Followed } from "./useFollowTakenUp.ts";
 import { useReadOnlyNotice } from "./useReadOnlyNotice.ts";
 import { useSectionActions } from "./useSectionActions.ts";
 
-/** A delegate's own new clause, not yet renumbered nor agreed: what they type stays bracketed (CM2). */
 /** Delegation codes as this screen has seen them spelled (see `spelled` in actions.ts). */
 function knownDelegations(people: readonly Person[], indexes: readonly SectionIndex[]): string[] {
+  // Surest first: tokens (people here, confirmations), then bracket proposers, which a chair may
+  // have typed in another case. A pending list is only as the chair typed it: not a source.
   const codes = new Set<string>();
   for (const person of people) if (person.delegation) codes.add(person.delegation);
-  for (const index of indexes) {
-    for (const clause of index.getSnapshot().clauses) {
-      for (const code of Object.keys(clause.figures.byDelegation)) codes.add(code);
-      // Confirmations come from tokens; a pending list is only as the chair typed it.
-      if (clause.consensus.state !== "open") for (const c of clause.consensus.confirmed) codes.add(c.delegation);
-    }
-  }
+  const clauses = indexes.flatMap((index) => index.getSnapshot().clauses);
+  for (const clause of clauses)
+    if (clause.consensus.state !== "open") for (const c of clause.consensus.confirmed) codes.add(c.delegation);
+  for (const clause of clauses) for (const code of Object.keys(clause.figures.byDelegation)) codes.add(code);
   return [...codes];
 }
 
+/** A delegate's own new clause, not yet renumbered nor agreed: what they type stays bracketed (CM2). */
 function proposalOf(identity: Identity, entry: IndexedClause): BracketAttrs | null {
   if (identity.role !== "delegate" || !identity.delegation) return null;
   if (entry.createdBy !== identity.sub || entry.number !== null || entry.consensus.state !== "open") return null;
