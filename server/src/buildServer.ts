@@ -177,7 +177,8 @@ export async function buildServer(config: Config, deps: ServerDeps): Promise<Gav
     host.markBracketChange();
     const timer = setTimeout(() => {
       if (!host.gone) afterPersist(host, author);
-      else staleFigures.delete(host); // unloaded: the next load reads its brackets afresh
+      // Dropped from memory: a copy loaded again reads its brackets at its first edit, not before.
+      else staleFigures.delete(host);
     }, FIGURES_RETRY_MS);
     timer.unref();
     staleFigures.set(host, timer);
