@@ -47,9 +47,13 @@ export const ClauseRow = memo(function ClauseRow(props: ClauseRowProps) {
       tabIndex={-1}
       onKeyDown={(event) => {
         // Keys typed into a clause locked under a writer's cursor: they would scroll the page
-        // (a space) or do nothing; they are swallowed and the lock is said once.
-        if (event.target !== event.currentTarget || !entry.lock || ctx.silent || !canWrite(ctx.identity)) return;
-        if (!writes(event.nativeEvent)) return;
+        // (a space) or do nothing; they are swallowed and the lock is said once. The key may come
+        // from the article itself or from the editor's element, now not editable but still
+        // focused; a button, a field or a link in the clause keeps its keys.
+        if (!entry.lock || ctx.silent || !canWrite(ctx.identity) || !writes(event.nativeEvent)) return;
+        const target = event.target;
+        if (!(target instanceof HTMLElement) || target.isContentEditable) return;
+        if (target !== event.currentTarget && target.closest(INTERACTIVE) !== null) return;
         event.preventDefault();
         props.onRefused(refusalMessage("LOCKED"));
       }}
@@ -122,6 +126,9 @@ function sameRow(a: ClauseRowProps, b: ClauseRowProps): boolean {
     JSON.stringify(a.entry) === JSON.stringify(b.entry) && JSON.stringify(a.proposal) === JSON.stringify(b.proposal)
   );
 }
+
+/** What keeps its own keys inside a locked clause (a space presses a button). */
+const INTERACTIVE = "button, input, textarea, select, summary, a[href]";
 
 const TIME = new Intl.DateTimeFormat(undefined, { dateStyle: "short", timeStyle: "short" });
 const when = (iso: string) => TIME.format(new Date(iso));

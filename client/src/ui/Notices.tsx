@@ -20,13 +20,18 @@ export function useNotices() {
   const [latest, setLatest] = useState<RoomNotice | null>(null);
   const counter = useRef(0);
   const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
-  const last = useRef<RoomNotice | null>(null);
+  // When each message was last said: the same notice again within a few seconds (a refused
+  // keystroke after another, even with the server's refusal of an earlier edit between them)
+  // says nothing new.
+  const said = useRef(new Map<string, number>());
   const add = useCallback((message: string) => {
-    // The same notice again (a refused keystroke after another) says nothing new.
-    if (last.current && last.current.message === message && Date.now() - last.current.at.getTime() < REPEAT_MS) return;
+    const now = Date.now();
+    const before = said.current.get(message);
+    if (before !== undefined && now - before < REPEAT_MS) return;
+    for (const [old, at] of said.current) if (now - at >= REPEAT_MS) said.current.delete(old);
+    said.current.set(message, now);
     counter.current += 1;
-    const notice = { id: counter.current, message, at: new Date() };
-    last.current = notice;
+    const notice = { id: counter.current, message, at: new Date(now) };
     setAll((old) => [notice, ...old].slice(0, KEEP));
     setLatest(notice);
     if (timer.current) clearTimeout(timer.current);
