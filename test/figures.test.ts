@@ -101,4 +101,29 @@ describe("live consensus figures", () => {
     await waitUntil(() => entry()?.figures.openBrackets === 1, "the index counts the bracket after the outage");
     expect(entry()?.figures.byDelegation).toEqual({ RCC: 1 });
   });
+
+  it("CS6: figures the store failed to take reach the index after the outage even when the clause was dropped from memory meanwhile", async () => {
+    const dataDir = tempDir("gavel-figures-");
+    const gated = gatedStore(openSqliteStore({ file: join(dataDir, "gavel.sqlite") }));
+    const t = await startTestServer({ store: gated.store, dataDir, env: { UNLOAD_AFTER_MS: "50" } });
+    const { clause, entry } = await rccOnGlossaryC1(t);
+    let refused = 0;
+    gated.fail((records) => {
+      const toIndex = records.some((r) => r.doc === "demo/glossary");
+      if (toIndex) refused += 1;
+      return toIndex;
+    });
+    firstText(clause.document).format(0, 7, {
+      bracket: { id: "b-rcc-3", by: ["RCC"], reason: "substantive", group: null },
+    });
+    await waitUntil(() => refused >= 1, "the figures' write was tried and failed");
+    // The delegate leaves the clause (the section's index stays open): its copy is dropped.
+    clause.destroy();
+    await waitUntil(() => !t.server.registry.isLoaded("demo/glossary/c1"), "the clause is unloaded");
+    expect(entry()?.figures.openBrackets).toBe(0);
+
+    gated.fail(null);
+    await waitUntil(() => entry()?.figures.openBrackets === 1, "the index counts the bracket after the outage");
+    expect(entry()?.figures.byDelegation).toEqual({ RCC: 1 });
+  });
 });

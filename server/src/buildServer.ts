@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import { fileURLToPath } from "node:url";
-import type { ClauseLayout } from "@gavel/model";
+import type { ClauseLayout, DocName } from "@gavel/model";
 import Fastify, { type FastifyInstance } from "fastify";
 import { tokenVerifier, type VerifiedToken } from "./auth/tokens.ts";
 import type { Config } from "./config.ts";
@@ -146,42 +146,63 @@ export async function buildServer(config: Config, deps: ServerDeps): Promise<Gav
     }
   };
   /**
-   * Clauses whose figures did not reach the index (the store failed, or could not be read back):
-   * they are tried again every FIGURES_RETRY_MS while the clause stays loaded, so that a clause
-   * nobody edits again after an outage does not keep stale counts. Said once per outage.
+   * Clauses whose figures did not reach the index (the store failed, or could not be read back),
+   * by document name: they are tried again every FIGURES_RETRY_MS until they are stored, so that
+   * a clause nobody edits again after an outage does not keep stale counts, even when its copy
+   * was dropped from memory meanwhile (it is loaded again for the look). Said once per outage.
    */
-  const staleFigures = new Map<DocumentHost, NodeJS.Timeout>();
+  const staleFigures = new Map<string, NodeJS.Timeout>();
   const figuresStored = (host: DocumentHost) => {
-    const timer = staleFigures.get(host);
+    const timer = staleFigures.get(host.name.name);
     if (timer === undefined) return;
     clearTimeout(timer);
-    staleFigures.delete(host);
+    staleFigures.delete(host.name.name);
     app.log.info(`figures of ${host.name.name} stored after an outage`);
   };
   let closing = false;
+  /** A copy dropped from memory before its figures were stored: loaded again for one look. */
+  const retryUnloaded = (name: DocName, author: UpdateAuthor) =>
+    registry
+      .withDocument(name, async (host) => {
+        host.markBracketChange();
+        return { host, stored: await commands.afterClauseEdit(host, author) };
+      })
+      .then(
+        ({ host, stored }) => (stored ? figuresStored(host) : figuresFailed(host, author, null)),
+        (error: unknown) => {
+          // Deleted meanwhile: no figures to keep.
+          if (error instanceof GavelError && error.code === "UNKNOWN_DOCUMENT") staleFigures.delete(name.name);
+          // It could not be read (the store is still out): tried again like a failed write.
+          else figuresFailedFor(name, () => retryUnloaded(name, author), error instanceof GavelError ? error : null);
+        },
+      );
   const figuresFailed = (host: DocumentHost, author: UpdateAuthor, error: unknown) => {
+    // The next look reads the brackets again, whatever the clause's next edit touches.
+    host.markBracketChange();
+    figuresFailedFor(
+      host.name,
+      () => (host.gone ? retryUnloaded(host.name, author) : afterPersist(host, author)),
+      error,
+    );
+  };
+  const figuresFailedFor = (name: DocName, retry: () => void, error: unknown) => {
     if (closing) return; // a change that failed as the server closed: nothing to retry
     const outage = error === null || (error instanceof GavelError && error.status >= 500);
     if (!outage) {
       // A fault, not an outage: said once, not retried every second.
-      log(`figures of ${host.name.name} not updated`, error);
+      log(`figures of ${name.name} not updated`, error);
+      staleFigures.delete(name.name);
       return;
     }
-    if (!staleFigures.has(host))
+    if (!staleFigures.has(name.name))
       app.log.warn(
         error instanceof GavelError ? { code: error.code } : {},
-        `figures of ${host.name.name} not stored; trying again every ${FIGURES_RETRY_MS} ms`,
+        `figures of ${name.name} not stored; trying again every ${FIGURES_RETRY_MS} ms`,
       );
-    clearTimeout(staleFigures.get(host));
-    // The next look reads the brackets again, whatever the clause's next edit touches.
-    host.markBracketChange();
-    const timer = setTimeout(() => {
-      if (!host.gone) afterPersist(host, author);
-      // Dropped from memory: a copy loaded again reads its brackets at its first edit, not before.
-      else staleFigures.delete(host);
-    }, FIGURES_RETRY_MS);
+    clearTimeout(staleFigures.get(name.name));
+    const timer = setTimeout(retry, FIGURES_RETRY_MS);
     timer.unref();
-    staleFigures.set(host, timer);
+    staleFigures.set(name.name, timer);
   };
   const verifyNow = tokenVerifier(secret);
   const verify = async (token: string): Promise<VerifiedToken> => verifyNow(token);
