@@ -36,10 +36,13 @@ export interface ActionContext {
   readonly delegations: () => readonly string[];
 }
 
-/** `clause`: the clause the result is about, when not the one acted on (a clause just proposed). */
+/**
+ * `clause`: the clause the result is about, when not the one acted on (a clause just proposed);
+ * null when it is about none in particular (a clause deleted: it stays in sight whatever is selected).
+ */
 export type ActionResult =
-  | { readonly ok: true; readonly message?: string; readonly clause?: string }
-  | { readonly ok: false; readonly message: string; readonly clause?: string };
+  | { readonly ok: true; readonly message?: string; readonly clause?: string | null }
+  | { readonly ok: false; readonly message: string; readonly clause?: string | null };
 
 export type ActionGroup = "bracket" | "clause" | "chair";
 
@@ -252,7 +255,7 @@ export const ACTIONS: readonly Action[] = [
       return fromCommand(
         ctx.run({ type: "deleteClause", section: ctx.section, clause: clause.id }),
         `Clause ${clause.label} deleted.`,
-      );
+      ).then((result) => (result.ok ? { ...result, clause: null } : result));
     },
   },
   {

@@ -41,6 +41,8 @@ describe("the chair's console", () => {
     // That result is about clause 4: it does not stand under another clause's heading.
     await clauseOf(chair.page, "c3").locator("button.number").click();
     await chair.page.locator(".group-chair .group-status", { hasText: "pending AFR." }).waitFor({ state: "hidden" });
+    // Hidden, it is not read out as the description of the chair's buttons either.
+    expect((await chair.page.locator(".group-chair .group-status").textContent())?.trim()).toBe("");
     await clauseOf(chair.page, "c4").locator("button.number").click();
     await chair.page.locator(".group-chair .group-status", { hasText: "pending AFR." }).waitFor();
     expect(await serverClause(t.httpUrl, chairToken, "glossary", "c4")).toMatchObject({
@@ -119,10 +121,19 @@ describe("the chair's console", () => {
       await chair.page.locator('.toolbar [data-field="reason"]').fill("a delegation asked to reopen it");
       await actionButton(chair.page, "unlock").click();
       await clauseOf(delegate.page, "c2").locator('[role="textbox"][contenteditable="true"]').waitFor();
+      // The focus is still on the clause, where the click into its locked text put it: typing
+      // goes into the editor again without another click, not one key lost.
+      expect(await delegate.page.evaluate(() => document.activeElement?.closest("article")?.dataset.clause)).toBe("c2");
+      await delegate.page.keyboard.type("again ");
+      await waitUntilAsync(async () => {
+        const text = await serverText(t.httpUrl, chairToken, "implementation", "c2");
+        return text.length === locked.length + 6 && text.includes("again ");
+      }, "the keys typed at the clause after the unlock are in the editor and stored, all of them");
+      const retyped = await serverText(t.httpUrl, chairToken, "implementation", "c2");
       await clickAtEnd(delegate.page, "c2");
       await delegate.page.keyboard.type(" reopened");
       await waitUntilAsync(
-        async () => (await serverText(t.httpUrl, chairToken, "implementation", "c2")) === `${locked} reopened`,
+        async () => (await serverText(t.httpUrl, chairToken, "implementation", "c2")) === `${retyped} reopened`,
         "the delegate's edit after the unlock is stored",
       );
       // The history in the room tells why it was locked and unlocked.
@@ -188,6 +199,11 @@ describe("the chair's console", () => {
     await chair.page.locator(".group-clause .group-status", { hasText: "Delete clause 4?" }).waitFor();
     await chair.page.locator('[data-action="delete-confirm"]').click();
     await clauseOf(chair.page, "c4").waitFor({ state: "detached" });
+    // The result of a deletion is about no clause left: it stays in sight whatever is selected.
+    const deleted = chair.page.locator(".group-clause .group-status", { hasText: "Clause 4 deleted." });
+    await deleted.waitFor();
+    await clauseOf(chair.page, "c1").locator("button.number").click();
+    expect(await deleted.isVisible()).toBe(true);
     const { body } = await api<ApiSection>(t.httpUrl, chairToken, "GET", "/api/sessions/demo/sections/glossary");
     expect(body.clauses.map((c) => c.id)).toEqual(["c1", "c2", "c3"]);
     // After a lock, the reason field is empty again: it cannot unlock with the lock's reason.

@@ -1,5 +1,5 @@
 import type { BracketAttrs, IndexedClause } from "@gavel/model";
-import { memo, type Ref } from "react";
+import { memo, type Ref, useCallback, useRef } from "react";
 import { STATE_NAMES } from "../actions.ts";
 import { refusalMessage } from "../commands.ts";
 import type { ClauseEditorComponent, ClauseEditorHandle, ClauseKeys, EditorSelection } from "../editor/ClauseEditor.ts";
@@ -36,6 +36,17 @@ export const ClauseRow = memo(function ClauseRow(props: ClauseRowProps) {
   const { ctx, entry, binding, Editor, selected } = props;
   const copy = useStore(binding);
   const { lock } = entry;
+  // The row's own hold on its editor, besides the room's (props.editorRef).
+  const handle = useRef<ClauseEditorHandle | null>(null);
+  const { editorRef } = props;
+  const editorRefs = useCallback(
+    (value: ClauseEditorHandle | null) => {
+      handle.current = value;
+      if (typeof editorRef === "function") editorRef(value);
+      else if (editorRef) editorRef.current = value;
+    },
+    [editorRef],
+  );
   return (
     <article
       className={`clause${entry.lock ? " locked" : ""}${selected ? " selected" : ""}${props.underDiscussion ? " under-discussion" : ""}`}
@@ -46,6 +57,20 @@ export const ClauseRow = memo(function ClauseRow(props: ClauseRowProps) {
       // editor locked under the cursor, lands here rather than on the page.
       tabIndex={-1}
       onKeyDown={(event) => {
+        // A key typed while the focus is on the clause itself (it fell there when the clause was
+        // locked under the cursor) in a clause writable again: the editor takes the focus back,
+        // where its caret was, and the key goes in there. The browser types this key where the
+        // focus was when it was pressed, so a character is typed into the editor by hand when it
+        // took the focus at once (Tiptap; Lexical takes it a moment later, in time for the key).
+        if (!entry.lock && props.editable && event.target === event.currentTarget && writes(event.nativeEvent)) {
+          handle.current?.focus("keep");
+          const focused = document.activeElement;
+          if (event.key.length === 1 && focused instanceof HTMLElement && focused.isContentEditable) {
+            event.preventDefault();
+            document.execCommand("insertText", false, event.key);
+          }
+          return;
+        }
         // Keys typed into a clause locked under a writer's cursor: they would scroll the page
         // (a space) or do nothing; they are swallowed and the lock is said once. The key may come
         // from the article itself or from the editor's element, now not editable but still
@@ -98,7 +123,7 @@ export const ClauseRow = memo(function ClauseRow(props: ClauseRowProps) {
       </header>
       <Editor
         key={copy.generation}
-        ref={props.editorRef}
+        ref={editorRefs}
         copy={copy}
         label={`Clause ${entry.label}`}
         editable={props.editable}

@@ -212,6 +212,10 @@ function Group({
               Keep it
             </button>
           </>
+        ) : elsewhere ? (
+          // Hidden, and not read out either by the buttons it describes: its line is kept by a
+          // no-break space (an empty output takes no line).
+          "\u00a0"
         ) : (
           (status?.message ?? "")
         )}

@@ -56,7 +56,10 @@ export function useSectionActions(ctx: Omit<ActionContext, "fields">, notify: (m
   const show = useCallback((group: ActionGroup, result: ActionResult, about: string | null) => {
     counter.current += 1;
     const id = counter.current;
-    setStatus((old) => ({ ...old, [group]: { ...result, id, about: result.clause ?? about } }));
+    setStatus((old) => ({
+      ...old,
+      [group]: { ...result, id, about: result.clause === undefined ? about : result.clause },
+    }));
     // A result stays long enough to be read, then gives its line back to the toolbar.
     const timer = timers.current.get(group);
     if (timer) clearTimeout(timer);

@@ -138,7 +138,10 @@ function handleOf(editor: Editor, refusals: RefusalBox): ClauseEditorHandle {
   return {
     focus(where = "keep") {
       if (editor.isDestroyed) return;
-      editor.commands.focus(where === "keep" ? null : where);
+      // Where the caret was: ProseMirror's own focus, at once (Tiptap's command waits a frame, and
+      // a key pressed meanwhile would go where the focus was).
+      if (where === "keep") editor.view.focus();
+      else editor.commands.focus(where);
     },
     selectAll() {
       editor.chain().focus().selectAll().run();
