@@ -4,6 +4,7 @@ import { CloseCode } from "@gavel/protocol";
 import { openSqliteStore } from "@gavel/server";
 import { describe, expect, it } from "vitest";
 import * as Y from "yjs";
+import { changeOf, editorChange } from "../server/test/support/editorChanges.ts";
 import { MUTATIONS, mutate } from "../server/test/support/mutations.ts";
 import { type Rng, seededRng } from "../server/test/support/prng.ts";
 import { api } from "./support/api.ts";
@@ -29,35 +30,6 @@ function clauseName(): DocName {
   const parsed = parseDocName(CLAUSE);
   if (!parsed.ok) throw new Error(parsed.reason);
   return parsed.value;
-}
-
-/** Some text node of the clause (made when there is none): damaged updates may reshape it. */
-function someText(doc: Y.Doc, rng: Rng): Y.XmlText {
-  const texts: Y.XmlText[] = [];
-  const visit = (node: Y.XmlFragment | Y.XmlElement) => {
-    for (const child of node.toArray()) {
-      if (child instanceof Y.XmlText) texts.push(child);
-      else if (child instanceof Y.XmlElement) visit(child);
-    }
-  };
-  const fragment = doc.getXmlFragment("default");
-  visit(fragment);
-  if (texts.length > 0) return rng.pick(texts);
-  const paragraph = new Y.XmlElement("paragraph");
-  const text = new Y.XmlText();
-  paragraph.insert(0, [text]);
-  fragment.insert(fragment.length, [paragraph]);
-  return text;
-}
-
-/** One editor keystroke-sized change, as Tiptap makes them. */
-function editorChange(doc: Y.Doc, rng: Rng, marker: string): void {
-  const text = someText(doc, rng);
-  const roll = rng.next();
-  if (roll < 0.6 || text.length < 2) text.insert(rng.int(0, text.length), ` ${marker}`);
-  else if (roll < 0.8) text.delete(rng.int(0, text.length - 2), rng.int(1, 2));
-  else if (roll < 0.9) text.format(rng.int(0, text.length - 2), 2, { bold: rng.next() < 0.5 ? {} : null });
-  else text.format(rng.int(0, text.length - 2), 2, { bracket: { id: `b${rng.int(1, 99)}`, by: ["AFR"], reason: "" } });
 }
 
 interface Run {
@@ -86,12 +58,6 @@ function attackerCopy(run: Run): Y.Doc {
   copy.clientID = run.rng.int(1, 0xffff_fffe);
   Y.applyUpdate(copy, Y.encodeStateAsUpdate(run.host.doc));
   return copy;
-}
-
-function changeOf(doc: Y.Doc, rng: Rng, marker: string): Uint8Array {
-  const before = Y.encodeStateVector(doc);
-  editorChange(doc, rng, marker);
-  return Y.encodeStateAsUpdate(doc, before);
 }
 
 function count(run: Run, key: string): void {

@@ -14,6 +14,7 @@ import {
 } from "@gavel/model";
 import type { Notice } from "@gavel/protocol";
 import Database from "better-sqlite3";
+import * as encoding from "lib0/encoding";
 import { describe, expect, it, onTestFinished, vi } from "vitest";
 import * as Y from "yjs";
 import { tempDir } from "../../test/support/tmp.ts";
@@ -175,6 +176,33 @@ function presenceUpdate(entries: readonly AwarenessEntry[]): Uint8Array {
 }
 
 const bytes = (u: Uint8Array): number[] => Array.from(u);
+
+/**
+ * A hand-made Yjs V1 update: one client's string items from `clock` on, each with the origin
+ * and right origin given (as a damaged update may name them), and no deletes.
+ */
+function itemUpdate(
+  client: number,
+  clock: number,
+  items: readonly { origin: Y.ID; right: Y.ID; text: string }[],
+): Uint8Array {
+  const encoder = encoding.createEncoder();
+  encoding.writeVarUint(encoder, 1);
+  encoding.writeVarUint(encoder, items.length);
+  encoding.writeVarUint(encoder, client);
+  encoding.writeVarUint(encoder, clock);
+  for (const { origin, right, text } of items) {
+    // ContentString (4), with an origin (bit 8) and a right origin (bit 7).
+    encoding.writeUint8(encoder, 4 | 0x80 | 0x40);
+    for (const id of [origin, right]) {
+      encoding.writeVarUint(encoder, id.client);
+      encoding.writeVarUint(encoder, id.clock);
+    }
+    encoding.writeVarString(encoder, text);
+  }
+  encoding.writeVarUint(encoder, 0);
+  return encoding.toUint8Array(encoder);
+}
 
 async function clauseHost(env: Env, text = "Base text."): Promise<DocumentHost> {
   await seedClause(env, CLAUSE, [[{ text }]]);
@@ -345,6 +373,55 @@ describe("DocumentHost writes", () => {
     expect((await host.receiveUpdate(delegate, change, false)).type).toBe("applied");
     expect(readClausePlainText(host.doc)).toBe("Still Base text.");
     expect(other.updates).toHaveLength(1);
+  });
+
+  it("refuses an item whose origins are out of order (the same character, crossed, two paragraphs) before applying it; one whose origin comes with it, once applied, dropping the copy", async () => {
+    const env = setup();
+    await seedClause(env, CLAUSE, [[{ text: "Base text." }], [{ text: "Second." }]]);
+    const host = await env.registry.acquire(docName(CLAUSE));
+    const delegate = new FakeSubscriber(actor("delegate"));
+    const other = new FakeSubscriber(actor("chair"));
+    host.subscribe(delegate);
+    host.subscribe(other);
+    const before = (await env.store.history(CLAUSE)).length;
+    // The seeded characters: "Base text." from `base`, "Second." from `second`.
+    const base = (firstText(host.doc)._start as Y.Item).id;
+    const paragraph = host.doc.getXmlFragment("default").get(1) as Y.XmlElement;
+    const second = ((paragraph.get(0) as Y.XmlText)._start as Y.Item).id;
+    const at = (id: Y.ID, offset: number) => Y.createID(id.client, id.clock + offset);
+
+    const crossed = [
+      itemUpdate(200, 0, [{ origin: at(base, 4), right: at(base, 4), text: "x" }]),
+      itemUpdate(201, 0, [{ origin: at(base, 6), right: at(base, 2), text: "x" }]),
+      itemUpdate(202, 0, [{ origin: at(base, 3), right: at(second, 1), text: "x" }]),
+    ];
+    for (const update of crossed) {
+      const outcome = await host.receiveUpdate(delegate, update, false);
+      expect(outcome).toMatchObject({ type: "invalid", reason: expect.stringMatching(/origin/) });
+    }
+    expect(readClausePlainText(host.doc)).toBe("Base text.\nSecond.");
+    expect(await env.store.history(CLAUSE)).toHaveLength(before);
+    expect(other.updates).toEqual([]);
+    expect(other.lost).toEqual([]);
+
+    // In order, the same shape is an honest keystroke: "Base" + "x" + " text.".
+    const honest = itemUpdate(203, 0, [{ origin: at(base, 3), right: at(base, 4), text: "x" }]);
+    expect((await host.receiveUpdate(delegate, honest, false)).type).toBe("applied");
+    expect(readClausePlainText(host.doc)).toBe("Basex text.\nSecond.");
+    expect(other.updates).toHaveLength(1);
+
+    // The second item's origin is the first, which the copy holds only once the update is
+    // applied: found then, the copy is dropped and nothing is stored or sent.
+    const late = itemUpdate(204, 0, [
+      { origin: at(base, 0), right: at(base, 1), text: "y" },
+      { origin: Y.createID(204, 0), right: at(base, 0), text: "z" },
+    ]);
+    expect(await host.receiveUpdate(delegate, late, false)).toMatchObject({ type: "invalid" });
+    expect(await env.store.history(CLAUSE)).toHaveLength(before + 1);
+    expect(other.updates).toHaveLength(1);
+    expect(other.lost).toHaveLength(1);
+    const reloaded = await env.registry.acquire(docName(CLAUSE));
+    expect(readClausePlainText(reloaded.doc)).toBe("Basex text.\nSecond.");
   });
 
   it("acknowledges an update it already holds only once that update is durable (the same edit sent again on another socket)", async () => {

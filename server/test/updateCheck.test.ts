@@ -176,7 +176,7 @@ describe("update check: only updates Yjs can round-trip", () => {
     expect(checkUpdate(second, () => 0).type).toBe("pending");
     expect(checkUpdate(deletion, () => 0).type).toBe("pending");
     expect(checkUpdate(first, () => 0).type).toBe("ok");
-    expect(checkUpdate(new Uint8Array([0, 0]), () => 0)).toEqual({ type: "ok", state: new Map() });
+    expect(checkUpdate(new Uint8Array([0, 0]), () => 0)).toEqual({ type: "ok", state: new Map(), placements: [] });
   });
 
   it("refuses delete ranges Yjs cannot keep pending: empty, or with a clock above 2^53", () => {

@@ -19,6 +19,7 @@ import {
 import { BracketGuard } from "./BracketGuard.ts";
 import { DocumentPresence, type PresenceSubscriber } from "./DocumentPresence.ts";
 import type { GroupCommit } from "./GroupCommit.ts";
+import { misplacedAfter, misplacedBefore, type Placement } from "./placement.ts";
 import { isSettled, replayUpdates } from "./replayLog.ts";
 import { SharedFrames } from "./SharedFrames.ts";
 import { UpdateGate } from "./updateCheck.ts";
@@ -221,20 +222,31 @@ export class DocumentHost {
       if (refusal) return this.settle(refusal);
     }
     if (verdict.type === "pending") return this.settle(verdict);
+    // Each new item between its origins, in order, or fresh readers would read another text.
+    const placed = misplacedBefore(this.doc, verdict.placements);
+    if ("fault" in placed) return this.settle({ type: "invalid", reason: placed.fault });
     // SPEC BO5, judged on the state the update lands on: the live state, writes in flight included.
     const owned = this.brackets.refusal(from.actor, this.doc, update);
     if (owned) return this.settle({ type: "refused", ...owned });
-    return this.applyAndPersist(update, authorOf(from.actor), from);
+    return this.applyAndPersist(update, authorOf(from.actor), from, placed.later);
   }
 
   /**
    * A client's update: integrated into the live document now (once), stored, and only then
    * broadcast and acknowledged. `from` is the transaction origin.
    */
-  private async applyAndPersist(update: Uint8Array, author: UpdateAuthor, from: DocSubscriber): Promise<WriteOutcome> {
+  private async applyAndPersist(
+    update: Uint8Array,
+    author: UpdateAuthor,
+    from: DocSubscriber,
+    unplaced: readonly Placement[],
+  ): Promise<WriteOutcome> {
     try {
       Y.applyUpdate(this.doc, update, from);
       if (!isSettled(this.doc)) throw new Error("the update left pending structs");
+      // Items placed next to others of the same update, checked now that the copy holds them.
+      const fault = misplacedAfter(this.doc, unplaced);
+      if (fault !== null) throw new Error(fault);
     } catch (error) {
       // The check let through an update Yjs cannot integrate: never stored; this copy may be
       // half-applied, so it is dropped and reloaded from the store.

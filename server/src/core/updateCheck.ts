@@ -1,5 +1,6 @@
 import * as decoding from "lib0/decoding";
 import * as Y from "yjs";
+import type { Placement } from "./placement.ts";
 
 /**
  * Decides, before anything is stored or applied, whether a Yjs V1 update round-trips: applied to
@@ -19,8 +20,11 @@ export function isYjsClientId(client: number): boolean {
 }
 
 export type UpdateVerdict =
-  /** `state`: the clock of every client the update advances, once it is applied. */
-  | { readonly type: "ok"; readonly state: ReadonlyMap<number, number> }
+  /**
+   * `state`: the clock of every client the update advances, once it is applied. `placements`:
+   * its new items with both origins, whose order the write path checks (placement.ts).
+   */
+  | { readonly type: "ok"; readonly state: ReadonlyMap<number, number>; readonly placements: readonly Placement[] }
   /** It depends on structs the document does not have (yet). */
   | { readonly type: "pending"; readonly reason: string }
   | { readonly type: "invalid"; readonly reason: string };
@@ -60,11 +64,22 @@ export function checkUpdate(update: Uint8Array, known: KnownClock): UpdateVerdic
     if (integration !== null) return { type: "pending", reason: integration };
     const ds = pendingDeletes(decoded.ds, clockOf);
     if (ds !== null) return { type: "pending", reason: ds };
-    return { type: "ok", state };
+    return { type: "ok", state, placements: placementsOf(decoded.structs, known) };
   } catch (error) {
     if (error instanceof Invalid) return { type: "invalid", reason: error.message };
     throw error;
   }
+}
+
+/** The items the document does not hold yet that name both an origin and a right origin. */
+function placementsOf(structs: DecodedUpdate["structs"], known: KnownClock): Placement[] {
+  const placements: Placement[] = [];
+  for (const struct of structs) {
+    if (!(struct instanceof Y.Item) || struct.origin === null || struct.rightOrigin === null) continue;
+    if (struct.id.clock + struct.length <= known(struct.id.client)) continue;
+    placements.push({ id: struct.id, origin: struct.origin, rightOrigin: struct.rightOrigin });
+  }
+  return placements;
 }
 
 function checkClient(client: number): void {
