@@ -101,6 +101,86 @@ describe("brackets as negotiators use them", () => {
     });
   });
 
+  it("a bracketed word dragged within its clause moves with its bracket; dragged with Ctrl pressed on the way it is copied plain, so one bracket never stands in two places", async () => {
+    const { t, chair, a: rcc, b: apt } = await twoDelegates("RCC", "APT", "tiptap");
+    await Promise.all([clauseReady(rcc.page, "c4"), clauseReady(apt.page, "c4")]);
+    await selectText(rcc.page, "c4", "Enabler");
+    await actionButton(rcc.page, "bracket").click();
+    await apt.page.locator('article[data-clause="c4"] span.bracket[data-by="RCC"]').waitFor();
+    const start = await serverText(t.httpUrl, chair, "glossary", "c4");
+    const page = rcc.page;
+    // Where the clause's text ends, on screen.
+    const endOfText = () =>
+      editorOf(page, "c4").evaluate((element) => {
+        const walker = document.createTreeWalker(element, NodeFilter.SHOW_TEXT);
+        let last: Text | null = null;
+        for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+          if (!node.parentElement?.closest(".proposers, .collaboration-carets__caret")) last = node as Text;
+        }
+        const range = document.createRange();
+        range.setStart(last as Text, (last as Text).data.length);
+        const box = range.getBoundingClientRect();
+        return { x: box.right + 2, y: box.top + box.height / 2 };
+      });
+    // Playwright's mouse does not start a text drag in headless Chromium (no dragstart fires),
+    // so the drag's events are dispatched as the browser sends them, onto the real editor: a
+    // dragstart on the selected word (no modifier), then the drop at the end of the text, with
+    // Ctrl held only there when the person turned the drag into a copy on the way.
+    const drag = async (copy: boolean) => {
+      await clauseOf(page, "c4").locator('span.bracket[data-by="RCC"]').last().dblclick();
+      await page.waitForFunction(() => window.getSelection()?.toString().includes("Enabler"));
+      const to = await endOfText();
+      await editorOf(page, "c4").evaluate(
+        (editor, [at, ctrlKey]) => {
+          const range = window.getSelection()?.getRangeAt(0);
+          const word = range?.startContainer.parentElement;
+          if (!range || !word) throw new Error("nothing selected");
+          const box = range.getBoundingClientRect();
+          const dataTransfer = new DataTransfer();
+          const event = (type: string, x: number, y: number, ctrl: boolean) =>
+            new DragEvent(type, {
+              bubbles: true,
+              cancelable: true,
+              dataTransfer,
+              clientX: x,
+              clientY: y,
+              ctrlKey: ctrl,
+            });
+          word.dispatchEvent(event("dragstart", box.x + box.width / 2, box.y + box.height / 2, false));
+          editor.dispatchEvent(event("dragover", at.x, at.y, ctrlKey));
+          editor.dispatchEvent(event("drop", at.x, at.y, ctrlKey));
+          word.dispatchEvent(event("dragend", at.x, at.y, ctrlKey));
+        },
+        [to, copy] as const,
+      );
+    };
+
+    await drag(false);
+    await waitUntilAsync(
+      async () => (await serverText(t.httpUrl, chair, "glossary", "c4")) !== start,
+      "the dragged word is stored",
+    );
+    const moved = await serverClause(t.httpUrl, chair, "glossary", "c4");
+    // Moved: the text holds the word once, still in RCC's bracket, at its new place.
+    expect(moved.text.split("Enabler").length).toBe(2);
+    expect(moved.text.trimEnd().endsWith("[Enabler]")).toBe(true);
+    expect(moved.brackets).toMatchObject([{ by: ["RCC"], text: "Enabler" }]);
+
+    await drag(true);
+    await waitUntilAsync(
+      async () => (await serverText(t.httpUrl, chair, "glossary", "c4")).split("Enabler").length === 3,
+      "the copied word is stored",
+    );
+    const copied = await serverClause(t.httpUrl, chair, "glossary", "c4");
+    // Copied: the word twice, the bracket once, around the first.
+    expect(copied.text.split("[Enabler]").length).toBe(2);
+    expect(copied.brackets).toMatchObject([{ by: ["RCC"], text: "Enabler" }]);
+    expect(copied.brackets).toHaveLength(1);
+    await page.locator(".notice-log", { hasText: "Pasted without its brackets" }).waitFor();
+    expect(rcc.errors).toEqual([]);
+    expect(apt.errors).toEqual([]);
+  });
+
   describe.each(EDITORS)("bracket, alternative, withdraw (%s)", (editor) => {
     it("co-sponsor, alternative typed in place ([a][b] on screen and in the API), withdraw: the bracket goes when its last proposer leaves", async () => {
       const { t, chair, a: afr, b: cept } = await twoDelegates("AFR", "CEPT", editor);

@@ -35,6 +35,12 @@ function caret(colour: string, name: string): HTMLElement {
   return cursor;
 }
 
+/** ProseMirror's own test: a drop copies when Ctrl (Alt on a Mac) is held. */
+function copyModifierHeld(event: DragEvent): boolean {
+  const mac = typeof navigator !== "undefined" && /Mac|iP(hone|[oa]d)/.test(navigator.platform);
+  return mac ? event.altKey : event.ctrlKey;
+}
+
 /**
  * A clause in Tiptap: the Collaboration extension on the clause's own Y.Doc (root fragment
  * `default`, the y-prosemirror layout the server reads), remote carets with names, the bracket
@@ -48,6 +54,7 @@ export function TiptapClauseEditor(props: ClauseEditorProps) {
   const latest = useRef(props);
   latest.current = props;
   const refusals = useRef<RefusalBox>({ last: null });
+  const dropCopies = useRef(false);
   const { copy, identity, silent } = props;
   // Before the binding writes anything: its formatting passes touch only what changes.
   minimalFormattingFor(copy.doc);
@@ -101,10 +108,21 @@ export function TiptapClauseEditor(props: ClauseEditorProps) {
         // Nothing reaches a read-only clause: no paste, no drop.
         handlePaste: (view) => !view.editable,
         handleDrop: (view) => !view.editable,
-        // Text moved by dragging inside the clause keeps its marks (they travel whole); pasted
-        // or dropped from elsewhere, it comes without brackets and footnotes (marks.ts).
+        handleDOMEvents: {
+          // Whether this drop copies is the modifier held as it lands (ProseMirror reads it there,
+          // after transformPasted): a drag turned into a copy on the way is a copy.
+          drop: (_view, event) => {
+            dropCopies.current = copyModifierHeld(event);
+            return false;
+          },
+        },
+        // Text moved by dragging inside the clause keeps its marks (they travel whole); pasted,
+        // copied by dragging, or dropped from elsewhere, it comes without brackets and footnotes
+        // (marks.ts): a bracket's id and proposers are never in two places.
         transformPasted: (slice, view) => {
-          if (view.dragging?.move) return slice;
+          const moved = view.dragging?.move === true && !dropCopies.current;
+          dropCopies.current = false;
+          if (moved) return slice;
           const plain = withoutAnnotations(slice);
           if (plain.stripped) latest.current.onRefused(PASTED_PLAIN);
           return plain.slice;
