@@ -107,7 +107,11 @@ describe("the chair's console", () => {
         return (await shownText(delegate.page, "c2")) === server && (await shownText(chair.page, "c2")) === server;
       }, "every page shows the server's text");
       const locked = await serverText(t.httpUrl, chairToken, "implementation", "c2");
+      // The delegate goes to another clause, then clicks back into the locked one: the focus
+      // comes with the click (the read-only editor does not take it, nor may it fall to the page).
+      await clickAtEnd(delegate.page, "c1");
       await editorOf(delegate.page, "c2").click({ force: true });
+      expect(await delegate.page.evaluate(() => document.activeElement?.closest("article")?.dataset.clause)).toBe("c2");
       await delegate.page.keyboard.type("ignored");
       await delegate.page.waitForTimeout(300);
       expect(await shownText(delegate.page, "c2")).toBe(locked);

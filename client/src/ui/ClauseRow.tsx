@@ -52,7 +52,17 @@ export const ClauseRow = memo(function ClauseRow(props: ClauseRowProps) {
       className={`clause${entry.lock ? " locked" : ""}${selected ? " selected" : ""}${props.underDiscussion ? " under-discussion" : ""}`}
       data-clause={entry.id}
       aria-label={`Clause ${entry.label}, ${STATE_NAMES[entry.consensus.state]}${entry.lock ? ", locked" : ""}`}
-      onMouseDown={() => props.onSelect(entry.id)}
+      onMouseDown={(event) => {
+        props.onSelect(entry.id);
+        // A click into a read-only editor: ProseMirror takes the focus from wherever it was and
+        // keeps the browser from giving it to the clause (it prevents the mousedown), so it fell
+        // to the page and keys typed next went nowhere, even once the clause was unlocked. The
+        // clause takes it: those keys are answered (locked), or go into the editor again.
+        const article = event.currentTarget;
+        const target = event.target;
+        if (props.editable || !(target instanceof Element) || target.closest('[role="textbox"]') === null) return;
+        if (!article.contains(document.activeElement)) article.focus({ preventScroll: true });
+      }}
       // Focusable, so that a click into a read-only clause, or a focus that falls out of an
       // editor locked under the cursor, lands here rather than on the page.
       tabIndex={-1}
