@@ -24,6 +24,21 @@ function firstText(doc: Y.Doc): Y.XmlText {
 }
 
 /** An RCC delegate's socket on the glossary's index and its clause c1, synced. */
+/**
+ * From now on the store fails every append to the glossary's index (the figures' writes); RCC
+ * brackets the clause's first word, and the figures' write is tried and fails.
+ */
+async function bracketWhileIndexDown(gated: ReturnType<typeof gatedStore>, clause: Y.Doc, id: string): Promise<void> {
+  let refused = 0;
+  gated.fail((records) => {
+    const toIndex = records.some((r) => r.doc === "demo/glossary");
+    if (toIndex) refused += 1;
+    return toIndex;
+  });
+  firstText(clause).format(0, 7, { bracket: { id, by: ["RCC"], reason: "substantive", group: null } });
+  await waitUntil(() => refused >= 1, "the figures' write was tried and failed");
+}
+
 async function rccOnGlossaryC1(t: Awaited<ReturnType<typeof startTestServer>>) {
   const token = await t.token("delegate", { delegation: "RCC" });
   const socket = multiplexedSocket(t.wsUrl, token);
@@ -84,16 +99,7 @@ describe("live consensus figures", () => {
     expect(entry()?.figures.openBrackets).toBe(0);
 
     // The index's appends fail (the store is down for them); the clause's own edit is stored.
-    let refused = 0;
-    gated.fail((records) => {
-      const toIndex = records.some((r) => r.doc === "demo/glossary");
-      if (toIndex) refused += 1;
-      return toIndex;
-    });
-    firstText(clause.document).format(0, 7, {
-      bracket: { id: "b-rcc-2", by: ["RCC"], reason: "substantive", group: null },
-    });
-    await waitUntil(() => refused >= 1, "the figures' write was tried and failed");
+    await bracketWhileIndexDown(gated, clause.document, "b-rcc-2");
     expect(entry()?.figures.openBrackets).toBe(0);
 
     // Back: nobody edits the clause again, and its count reaches the index all the same.
@@ -107,16 +113,7 @@ describe("live consensus figures", () => {
     const gated = gatedStore(openSqliteStore({ file: join(dataDir, "gavel.sqlite") }));
     const t = await startTestServer({ store: gated.store, dataDir, env: { UNLOAD_AFTER_MS: "50" } });
     const { clause, entry } = await rccOnGlossaryC1(t);
-    let refused = 0;
-    gated.fail((records) => {
-      const toIndex = records.some((r) => r.doc === "demo/glossary");
-      if (toIndex) refused += 1;
-      return toIndex;
-    });
-    firstText(clause.document).format(0, 7, {
-      bracket: { id: "b-rcc-3", by: ["RCC"], reason: "substantive", group: null },
-    });
-    await waitUntil(() => refused >= 1, "the figures' write was tried and failed");
+    await bracketWhileIndexDown(gated, clause.document, "b-rcc-3");
     // The delegate leaves the clause (the section's index stays open): its copy is dropped.
     clause.destroy();
     await waitUntil(() => !t.server.registry.isLoaded("demo/glossary/c1"), "the clause is unloaded");
