@@ -14,7 +14,6 @@ import {
 } from "@gavel/model";
 import type { Notice } from "@gavel/protocol";
 import Database from "better-sqlite3";
-import * as encoding from "lib0/encoding";
 import { describe, expect, it, onTestFinished, vi } from "vitest";
 import * as Y from "yjs";
 import { tempDir } from "../../test/support/tmp.ts";
@@ -25,6 +24,7 @@ import { type AwarenessEntry, decodeAwareness, encodeAwareness } from "../src/co
 import type { SharedFrames } from "../src/core/SharedFrames.ts";
 import type { UpdateAuthor } from "../src/store/Store.ts";
 import { openSqliteStore, type SqliteStore } from "../src/store/sqliteStore.ts";
+import { itemUpdate } from "./support/handmadeUpdates.ts";
 import { type Rng, seededRng } from "./support/prng.ts";
 
 const SERVER: UpdateAuthor = { sub: "server", name: "Gavel", role: "server", delegation: null };
@@ -176,33 +176,6 @@ function presenceUpdate(entries: readonly AwarenessEntry[]): Uint8Array {
 }
 
 const bytes = (u: Uint8Array): number[] => Array.from(u);
-
-/**
- * A hand-made Yjs V1 update: one client's string items from `clock` on, each with the origin
- * and right origin given (as a damaged update may name them), and no deletes.
- */
-function itemUpdate(
-  client: number,
-  clock: number,
-  items: readonly { origin: Y.ID; right: Y.ID; text: string }[],
-): Uint8Array {
-  const encoder = encoding.createEncoder();
-  encoding.writeVarUint(encoder, 1);
-  encoding.writeVarUint(encoder, items.length);
-  encoding.writeVarUint(encoder, client);
-  encoding.writeVarUint(encoder, clock);
-  for (const { origin, right, text } of items) {
-    // ContentString (4), with an origin (bit 8) and a right origin (bit 7).
-    encoding.writeUint8(encoder, 4 | 0x80 | 0x40);
-    for (const id of [origin, right]) {
-      encoding.writeVarUint(encoder, id.client);
-      encoding.writeVarUint(encoder, id.clock);
-    }
-    encoding.writeVarString(encoder, text);
-  }
-  encoding.writeVarUint(encoder, 0);
-  return encoding.toUint8Array(encoder);
-}
 
 async function clauseHost(env: Env, text = "Base text."): Promise<DocumentHost> {
   await seedClause(env, CLAUSE, [[{ text }]]);
@@ -422,6 +395,43 @@ describe("DocumentHost writes", () => {
     expect(other.lost).toHaveLength(1);
     const reloaded = await env.registry.acquire(docName(CLAUSE));
     expect(readClausePlainText(reloaded.doc)).toBe("Basex text.\nSecond.");
+  });
+
+  it("refuses an item whose origins are in order but were never neighbours for its writer: characters it had stand between them", async () => {
+    const env = setup();
+    const host = await clauseHost(env);
+    const delegate = new FakeSubscriber(actor("delegate"));
+    host.subscribe(delegate);
+    const base = (firstText(host.doc)._start as Y.Item).id;
+    const at = (offset: number) => Y.createID(base.client, base.clock + offset);
+    const send = (update: Uint8Array) => host.receiveUpdate(delegate, update, false);
+
+    // Two writers type between "B" and "a" at once: honest, whatever order they arrive in.
+    expect((await send(itemUpdate(300, 0, [{ origin: at(0), right: at(1), text: "x" }]))).type).toBe("applied");
+    expect((await send(itemUpdate(301, 0, [{ origin: at(0), right: at(1), text: "y" }]))).type).toBe("applied");
+    // Between "B" and x: it names x, so it had x's neighbours, "B" and "a"; nothing it had stands
+    // between "B" and x, so it is honest too.
+    expect((await send(itemUpdate(302, 0, [{ origin: at(0), right: Y.createID(300, 0), text: "z" }]))).type).toBe(
+      "applied",
+    );
+    // Between "B" and "s": "a" stands between, and it had "a" (it came before "s" in one run).
+    const skipping = await send(itemUpdate(303, 0, [{ origin: at(0), right: at(2), text: "w" }]));
+    expect(skipping).toMatchObject({
+      type: "invalid",
+      reason: expect.stringMatching(/skips characters its writer had/),
+    });
+
+    // Only an origin: after "e", at the end of what its writer had ("Base"): honest.
+    expect((await send(itemUpdate(304, 0, [{ origin: at(3), right: null, text: "!" }]))).type).toBe("applied");
+    // Only a right origin: first before ".", yet it names ".", so it had all that stands before it.
+    const first = await send(itemUpdate(305, 0, [{ origin: null, right: at(9), text: "?" }]));
+    expect(first).toMatchObject({ type: "invalid", reason: expect.stringMatching(/skips characters its writer had/) });
+
+    // What the live clause reads, a fresh reader of its encoding reads too.
+    const fresh = new Y.Doc();
+    Y.applyUpdate(fresh, Y.encodeStateAsUpdate(host.doc));
+    expect(readClausePlainText(fresh)).toBe(readClausePlainText(host.doc));
+    expect(delegate.lost).toEqual([]);
   });
 
   it("acknowledges an update it already holds only once that update is durable (the same edit sent again on another socket)", async () => {

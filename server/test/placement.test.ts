@@ -3,6 +3,7 @@ import * as Y from "yjs";
 import { misplacedAfter, misplacedBefore } from "../src/core/placement.ts";
 import { checkUpdate } from "../src/core/updateCheck.ts";
 import { changeOf } from "./support/editorChanges.ts";
+import { itemUpdate } from "./support/handmadeUpdates.ts";
 import { MUTATIONS, mutate } from "./support/mutations.ts";
 import { seededRng } from "./support/prng.ts";
 
@@ -98,5 +99,117 @@ describe("placement: every new item between its origins, in order", () => {
     }
     // The check had something to refuse.
     expect(refused.before).toBeGreaterThan(0);
+  });
+});
+
+/** Every character of the clause's first paragraph, in order, by id. */
+function characters(doc: Y.Doc): Y.ID[] {
+  const paragraph = doc.getXmlFragment("default").get(0) as Y.XmlElement;
+  const ids: Y.ID[] = [];
+  for (let o = (paragraph.get(0) as Y.XmlText)._start; o !== null; o = o.right) {
+    for (let k = 0; k < o.length; k++) ids.push(Y.createID(o.id.client, o.id.clock + k));
+  }
+  return ids;
+}
+
+/**
+ * Well-formed items with origins chosen anywhere in one paragraph (either may be missing), by a
+ * few writers, now and then a deletion: what a crafted update, not a damaged one, can claim.
+ */
+function crafted(seed: number, placed: boolean) {
+  const rng = seededRng(seed);
+  const live = writer(1);
+  const paragraph = new Y.XmlElement("paragraph");
+  paragraph.insert(0, [new Y.XmlText("abcdef")]);
+  live.getXmlFragment("default").insert(0, [paragraph]);
+  const writers = [rng.int(2, 0xffff), rng.int(2, 0xffff), rng.int(2, 0xffff)];
+  const tally = { accepted: 0, refused: 0 };
+  for (let step = 0; step < 40; step++) {
+    const client = rng.pick(writers);
+    const ids = characters(live);
+    let update: Uint8Array;
+    if (rng.next() < 0.15) {
+      const copy = writer(client);
+      Y.applyUpdate(copy, Y.encodeStateAsUpdate(live));
+      const text = (copy.getXmlFragment("default").get(0) as Y.XmlElement).get(0) as Y.XmlText;
+      const before = Y.encodeStateVector(copy);
+      text.delete(rng.int(0, text.length - 1), 1);
+      update = Y.encodeStateAsUpdate(copy, before);
+    } else {
+      const i = rng.int(-1, ids.length - 1);
+      const j = rng.next() < 0.3 ? i + 1 : rng.int(i + 1, ids.length);
+      const item = { origin: ids[i] ?? null, right: ids[j] ?? null, text: String.fromCharCode(65 + (step % 26)) };
+      if (item.origin === null && item.right === null) continue;
+      update = itemUpdate(client, Y.getState(live.store, client), [item]);
+    }
+    const verdict = checkUpdate(update, (c) => Y.getState(live.store, c));
+    if (verdict.type !== "ok") continue;
+    const before = placed ? misplacedBefore(live, verdict.placements) : { later: [] };
+    if ("fault" in before || (placed && before.later.length > 0)) {
+      tally.refused += 1;
+      continue;
+    }
+    Y.applyUpdate(live, update);
+    tally.accepted += 1;
+    if (!roundTrips(live)) return { tally, brokenAt: step };
+  }
+  return { tally, brokenAt: null };
+}
+
+/**
+ * Honest editors: four writers edit as the room does, each now and then offline, and reach the
+ * server directly, merged, or as a sync step 2 against what it had when they last synced.
+ */
+function honest(seed: number) {
+  const rng = seededRng(seed);
+  const server = new Y.Doc();
+  const writers = Array.from({ length: 4 }, () => writer(rng.int(1, 0xffff_fffe)));
+  const seen = writers.map(() => Y.encodeStateVector(server));
+  const refusals: string[] = [];
+  const deliver = (update: Uint8Array) => {
+    const verdict = checkUpdate(update, (c) => Y.getState(server.store, c));
+    if (verdict.type !== "ok") return;
+    const before = misplacedBefore(server, verdict.placements);
+    if ("fault" in before) return void refusals.push(before.fault);
+    Y.applyUpdate(server, update);
+    const after = misplacedAfter(server, before.later);
+    if (after !== null) refusals.push(after);
+  };
+  for (let step = 0; step < 300; step++) {
+    const at = rng.int(0, writers.length - 1);
+    const doc = writers[at] as Y.Doc;
+    const edits: Uint8Array[] = [];
+    for (let n = rng.int(1, 3); n > 0; n--) edits.push(changeOf(doc, rng, `w${at}s${step}n${n} `));
+    const roll = rng.next();
+    if (roll < 0.4) for (const edit of edits) deliver(edit);
+    else if (roll < 0.6) deliver(Y.mergeUpdates(edits));
+    else if (roll < 0.8) deliver(Y.encodeStateAsUpdate(doc, seen[at]));
+    // Otherwise offline for now: it reaches the server with a later sync step 2.
+    if (rng.next() < 0.5) {
+      Y.applyUpdate(doc, Y.encodeStateAsUpdate(server, Y.encodeStateVector(doc)));
+      seen[at] = Y.encodeStateVector(server);
+    }
+  }
+  for (const [at, doc] of writers.entries()) deliver(Y.encodeStateAsUpdate(doc, seen[at]));
+  return { refusals, roundTrips: roundTrips(server) };
+}
+
+describe("placement: origins a writer could have had as neighbours", () => {
+  it("crafted origins (in order, skipping characters, or only one) break the round trip without the check; with it, none does", () => {
+    const seeds = Array.from({ length: 60 }, (_, n) => n + 1);
+    expect(seeds.some((seed) => crafted(seed, false).brokenAt !== null)).toBe(true);
+    const seed = Number(process.env.PLACEMENT_SEED ?? Date.now() % 2_147_483_647);
+    let refused = 0;
+    for (const s of [...seeds, seed]) {
+      const { tally, brokenAt } = crafted(s, true);
+      expect(brokenAt, `seed ${s}`).toBeNull();
+      refused += tally.refused;
+    }
+    expect(refused).toBeGreaterThan(0);
+  });
+
+  it("honest editors, concurrent, offline, merged and resent, are never refused", () => {
+    const seed = Number(process.env.PLACEMENT_SEED ?? Date.now() % 2_147_483_647);
+    for (const s of [1, 2, 3, seed]) expect(honest(s), `seed ${s}`).toEqual({ refusals: [], roundTrips: true });
   });
 });

@@ -3,84 +3,192 @@ import * as Y from "yjs";
 /**
  * Yjs places an inserted item between its origin (the character left of it when it was typed)
  * and its right origin (the one right of it then), and orders concurrent insertions between
- * them (YATA) the same way whatever order they arrive in, provided the origin stands before the
- * right origin in one list. An honest editor always makes them so. A damaged update may name
- * them the other way round, the same character twice, or characters of two paragraphs: Yjs
- * integrates it all the same, scanning past the right origin to wherever its rules stop, and a
+ * them (YATA) the same way whatever order they arrive in, provided every item was typed as an
+ * editor types: its two origins were neighbours in what its writer had. Whatever stands between
+ * them now arrived after, from writers it had not heard of. A damaged or crafted update may name
+ * origins no writer could have had as neighbours: the same character twice, crossed, two
+ * paragraphs, or two characters with one between them that its writer had (it knew a later one
+ * of that writer, or something that builds on it). Yjs integrates it all the same, and a
  * document that took it in arrival order then reads another text than a fresh reader of its
  * encoding (a new client's sync, a snapshot, a restart). Such an update is refused.
+ *
+ * What a writer had is at least the causal past of what the item names: its own earlier items,
+ * its origins, and everything those build on (each client's items up to a clock come together,
+ * and each item with its origins and parent). An item between the origins that lies in that past
+ * proves the item was not typed where it claims.
  */
 export interface Placement {
   readonly id: Y.ID;
-  readonly origin: Y.ID;
-  readonly rightOrigin: Y.ID;
+  readonly origin: Y.ID | null;
+  readonly rightOrigin: Y.ID | null;
+  /** Given only when neither origin is: the root type's name or the parent item's id. */
+  readonly parent: Y.ID | string | null;
 }
 
 /**
- * Steps one update may spend walking lists. An honest item's origins have only concurrent
- * insertions between them, a handful; a damaged one may make Yjs scan a whole clause, and so
- * would this check, so the walk is bounded and an update that exhausts it is refused.
+ * Steps one update may spend walking lists and its items' pasts. An honest keystroke lands
+ * between neighbours and costs none; a concurrent one reads the past of its writer (a clause's
+ * items at most). An update that exhausts it is refused.
  */
 export const MAX_PLACEMENT_STEPS = 200_000;
 
-const within = (struct: Y.Item | Y.GC | Y.Skip, id: Y.ID): boolean =>
-  struct.id.client === id.client && struct.id.clock <= id.clock && id.clock < struct.id.clock + struct.length;
+type Budget = { steps: number };
+
+class OutOfSteps extends Error {}
+
+function step(budget: Budget): void {
+  if (--budget.steps < 0) throw new OutOfSteps();
+}
 
 const inDoc = (doc: Y.Doc, id: Y.ID): boolean => id.clock < Y.getState(doc.store, id.client);
 
-/** Why the item is not placed between its origins in `doc` (which holds both); null when it is. */
-function crossed(doc: Y.Doc, placement: Placement, budget: { steps: number }): string | null {
-  const { id, origin, rightOrigin } = placement;
-  const left = Y.getItem(doc.store, origin);
-  const right = Y.getItem(doc.store, rightOrigin);
-  // Next to a collected struct the item is collected too: it is placed nowhere.
-  if (!(left instanceof Y.Item) || !(right instanceof Y.Item)) return null;
-  const what = `item ${id.client}:${id.clock}`;
-  if (left === right) {
-    if (rightOrigin.clock > origin.clock) return null;
-    return `${what} names its origins the wrong way round`;
-  }
-  if (left.parent !== right.parent || left.parentSub !== right.parentSub)
-    return `${what} has its origins in two different lists`;
-  for (let o = left.right; o !== null; o = o.right) {
-    if (--budget.steps < 0) return `${what}: its origins are too far apart to check`;
-    if (o === right || within(o, rightOrigin)) return null;
-  }
-  return `${what} has its right origin before its origin`;
+/** The first item of the list the placement lands in; undefined when Yjs would collect the item. */
+function listStart(doc: Y.Doc, placement: Placement, right: Y.Item | null): Y.Item | null | undefined {
+  if (right !== null) return right.parentSub === null ? (right.parent as Y.AbstractType<unknown>)._start : undefined;
+  const { parent } = placement;
+  if (typeof parent === "string") return doc.share.get(parent)?._start ?? null;
+  if (parent === null) return undefined;
+  const item = Y.getItem(doc.store, parent);
+  return item instanceof Y.Item && item.content instanceof Y.ContentType ? item.content.type._start : undefined;
+}
+
+/** Clocks `from` (inclusive) to `to` (exclusive) of one client: characters in one run. */
+interface Span {
+  readonly client: number;
+  readonly from: number;
+  readonly to: number;
 }
 
 /**
- * Before the update is applied: the placements whose two origins the document already holds
- * (nearly all: an editor's keystroke lands between characters everyone has). Returns why one is
- * crossed, or the placements left for `misplacedAfter`: those with an origin that comes in the
- * same update.
+ * What stands between the two origins now, in list order (the rest of the origin's run, whole
+ * runs, the start of the right origin's run); a string when the right origin is not after the
+ * origin in one list; undefined when Yjs would collect the item or it is not in a list.
+ */
+function between(doc: Y.Doc, placement: Placement, budget: Budget): Span[] | string | undefined {
+  const { id, origin, rightOrigin } = placement;
+  const left = origin ? Y.getItem(doc.store, origin) : null;
+  const right = rightOrigin ? Y.getItem(doc.store, rightOrigin) : null;
+  // Next to a collected struct the item is collected too: it is placed nowhere.
+  if (!(left === null || left instanceof Y.Item) || !(right === null || right instanceof Y.Item)) return undefined;
+  const what = `item ${id.client}:${id.clock}`;
+  const spans: Span[] = [];
+  const add = (client: number, from: number, to: number) => {
+    if (from < to) spans.push({ client, from, to });
+  };
+  if (left !== null && right !== null && (left.parent !== right.parent || left.parentSub !== right.parentSub))
+    return `${what} has its origins in two different lists`;
+  if (left !== null && left === right && origin !== null && rightOrigin !== null) {
+    if (rightOrigin.clock <= origin.clock) return `${what} names its origins the wrong way round`;
+    add(left.id.client, origin.clock + 1, rightOrigin.clock);
+    return spans;
+  }
+  // Map entries are ordered by Yjs's own rules for keys: not a list.
+  if ((left ?? right)?.parentSub) return undefined;
+  if (left !== null && origin !== null) add(left.id.client, origin.clock + 1, left.id.clock + left.length);
+  const start = left !== null ? left.right : listStart(doc, placement, right);
+  if (start === undefined) return undefined;
+  for (let o: Y.Item | null = start; o !== null; o = o.right) {
+    step(budget);
+    if (o === right) {
+      if (rightOrigin !== null) add(o.id.client, o.id.clock, rightOrigin.clock);
+      return spans;
+    }
+    add(o.id.client, o.id.clock, o.id.clock + o.length);
+  }
+  return right === null ? spans : `${what} has its right origin before its origin`;
+}
+
+/**
+ * Whether one of `spans` lies in the causal past of what the placement names: a fixpoint over
+ * clocks, client by client, stopped as soon as one does.
+ */
+function inPast(doc: Y.Doc, placement: Placement, spans: readonly Span[], budget: Budget): boolean {
+  const need = new Map<number, number>();
+  const done = new Map<number, number>();
+  const queue: number[] = [];
+  const raise = (client: number, clock: number) => {
+    if (clock <= (need.get(client) ?? 0)) return;
+    need.set(client, clock);
+    queue.push(client);
+  };
+  const hit = () => spans.some((span) => span.from < (need.get(span.client) ?? 0));
+  raise(placement.id.client, placement.id.clock);
+  if (placement.origin) raise(placement.origin.client, placement.origin.clock + 1);
+  if (placement.rightOrigin) raise(placement.rightOrigin.client, placement.rightOrigin.clock + 1);
+  for (let client = queue.pop(); client !== undefined; client = queue.pop()) {
+    if (hit()) return true;
+    const structs = doc.store.clients.get(client);
+    const upTo = Math.min(need.get(client) ?? 0, Y.getState(doc.store, client));
+    let clock = done.get(client) ?? 0;
+    if (!structs || clock >= upTo) continue;
+    done.set(client, upTo);
+    for (let i = Y.findIndexSS(structs, clock); i < structs.length && clock < upTo; i++) {
+      step(budget);
+      const struct = structs[i] as Y.Item | Y.GC;
+      clock = struct.id.clock + struct.length;
+      if (!(struct instanceof Y.Item)) continue;
+      if (struct.origin) raise(struct.origin.client, struct.origin.clock + 1);
+      if (struct.rightOrigin) raise(struct.rightOrigin.client, struct.rightOrigin.clock + 1);
+      const parentItem = (struct.parent as Y.AbstractType<unknown> | null)?._item;
+      if (parentItem) raise(parentItem.id.client, parentItem.id.clock + 1);
+    }
+  }
+  return hit();
+}
+
+/** Why the item was not typed where it lands in `doc` (which holds what it names); null when it was. */
+function misplaced(doc: Y.Doc, placement: Placement, budget: Budget): string | null {
+  const spans = between(doc, placement, budget);
+  if (spans === undefined || (typeof spans !== "string" && spans.length === 0)) return null;
+  if (typeof spans === "string") return spans;
+  if (!inPast(doc, placement, spans, budget)) return null;
+  const { client, clock } = placement.id;
+  return `item ${client}:${clock} skips characters its writer had between its origins`;
+}
+
+function checked(doc: Y.Doc, placements: readonly Placement[]): string | null {
+  const budget = { steps: MAX_PLACEMENT_STEPS };
+  try {
+    for (const placement of placements) {
+      const fault = misplaced(doc, placement, budget);
+      if (fault !== null) return fault;
+    }
+  } catch (error) {
+    if (error instanceof OutOfSteps) return "the update's items are too far from their origins to check";
+    throw error;
+  }
+  return null;
+}
+
+/** Whether the document holds everything the placement names, so it can be judged before applying. */
+function judgeable(doc: Y.Doc, placement: Placement): boolean {
+  const { origin, rightOrigin, parent } = placement;
+  if (origin && !inDoc(doc, origin)) return false;
+  if (rightOrigin && !inDoc(doc, rightOrigin)) return false;
+  return !(parent !== null && typeof parent !== "string" && !inDoc(doc, parent));
+}
+
+/**
+ * Before the update is applied: the placements whose origins (or parent) the document already
+ * holds (nearly all: an editor's keystroke lands between characters everyone has). Returns why
+ * one is misplaced, or the placements left for `misplacedAfter`: those naming something that
+ * comes in the same update.
  */
 export function misplacedBefore(
   doc: Y.Doc,
   placements: readonly Placement[],
 ): { readonly fault: string } | { readonly later: readonly Placement[] } {
-  const budget = { steps: MAX_PLACEMENT_STEPS };
-  const later: Placement[] = [];
-  for (const placement of placements) {
-    if (!inDoc(doc, placement.origin) || !inDoc(doc, placement.rightOrigin)) later.push(placement);
-    else {
-      const fault = crossed(doc, placement, budget);
-      if (fault !== null) return { fault };
-    }
-  }
-  return { later };
+  const now = placements.filter((p) => judgeable(doc, p));
+  const fault = checked(doc, now);
+  if (fault !== null) return { fault };
+  return { later: now.length === placements.length ? [] : placements.filter((p) => !judgeable(doc, p)) };
 }
 
 /**
  * After the update is applied, the placements `misplacedBefore` left (the document now holds
- * both origins). The others need no second look: an item applied between two origins in order
- * leaves them in order.
+ * what they name). Items of the same update standing between an item's origins are later than
+ * it or of other writers, so they count as concurrent unless its past holds them.
  */
 export function misplacedAfter(doc: Y.Doc, later: readonly Placement[]): string | null {
-  const budget = { steps: MAX_PLACEMENT_STEPS };
-  for (const placement of later) {
-    const fault = crossed(doc, placement, budget);
-    if (fault !== null) return fault;
-  }
-  return null;
+  return checked(doc, later);
 }

@@ -22,7 +22,7 @@ export function isYjsClientId(client: number): boolean {
 export type UpdateVerdict =
   /**
    * `state`: the clock of every client the update advances, once it is applied. `placements`:
-   * its new items with both origins, whose order the write path checks (placement.ts).
+   * its new list items, whose places the write path checks (placement.ts).
    */
   | { readonly type: "ok"; readonly state: ReadonlyMap<number, number>; readonly placements: readonly Placement[] }
   /** It depends on structs the document does not have (yet). */
@@ -71,13 +71,16 @@ export function checkUpdate(update: Uint8Array, known: KnownClock): UpdateVerdic
   }
 }
 
-/** The items the document does not hold yet that name both an origin and a right origin. */
+/** The list items the document does not hold yet, with what they name (placement.ts). */
 function placementsOf(structs: DecodedUpdate["structs"], known: KnownClock): Placement[] {
   const placements: Placement[] = [];
   for (const struct of structs) {
-    if (!(struct instanceof Y.Item) || struct.origin === null || struct.rightOrigin === null) continue;
+    if (!(struct instanceof Y.Item) || struct.parentSub !== null) continue;
     if (struct.id.clock + struct.length <= known(struct.id.client)) continue;
-    placements.push({ id: struct.id, origin: struct.origin, rightOrigin: struct.rightOrigin });
+    const { origin, rightOrigin } = struct;
+    const named = origin === null && rightOrigin === null;
+    const parent = named && (typeof struct.parent === "string" || struct.parent instanceof Y.ID) ? struct.parent : null;
+    placements.push({ id: struct.id, origin, rightOrigin, parent });
   }
   return placements;
 }
