@@ -222,7 +222,7 @@ export class DocumentHost {
       if (refusal) return this.settle(refusal);
     }
     if (verdict.type === "pending") return this.settle(verdict);
-    // Each new item between its origins, in order, or fresh readers would read another text.
+    // Each new item typable where it lands, or fresh readers would read another text (placement.ts).
     const placed = misplacedBefore(this.doc, verdict.placements);
     if ("fault" in placed) return this.settle({ type: "invalid", reason: placed.fault });
     // SPEC BO5, judged on the state the update lands on: the live state, writes in flight included.
@@ -244,7 +244,7 @@ export class DocumentHost {
     try {
       Y.applyUpdate(this.doc, update, from);
       if (!isSettled(this.doc)) throw new Error("the update left pending structs");
-      // Items placed next to others of the same update, checked now that the copy holds them.
+      // Items naming others of the same update, checked now that the copy holds them.
       const fault = misplacedAfter(this.doc, unplaced);
       if (fault !== null) throw new Error(fault);
     } catch (error) {

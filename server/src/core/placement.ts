@@ -139,9 +139,8 @@ function inPast(doc: Y.Doc, placement: Placement, spans: readonly Span[], budget
 /** Why the item was not typed where it lands in `doc` (which holds what it names); null when it was. */
 function misplaced(doc: Y.Doc, placement: Placement, budget: Budget): string | null {
   const spans = between(doc, placement, budget);
-  if (spans === undefined || (typeof spans !== "string" && spans.length === 0)) return null;
   if (typeof spans === "string") return spans;
-  if (!inPast(doc, placement, spans, budget)) return null;
+  if (spans === undefined || spans.length === 0 || !inPast(doc, placement, spans, budget)) return null;
   const { client, clock } = placement.id;
   return `item ${client}:${clock} skips characters its writer had between its origins`;
 }
@@ -178,10 +177,11 @@ export function misplacedBefore(
   doc: Y.Doc,
   placements: readonly Placement[],
 ): { readonly fault: string } | { readonly later: readonly Placement[] } {
-  const now = placements.filter((p) => judgeable(doc, p));
+  const now: Placement[] = [];
+  const later: Placement[] = [];
+  for (const placement of placements) (judgeable(doc, placement) ? now : later).push(placement);
   const fault = checked(doc, now);
-  if (fault !== null) return { fault };
-  return { later: now.length === placements.length ? [] : placements.filter((p) => !judgeable(doc, p)) };
+  return fault === null ? { later } : { fault };
 }
 
 /**

@@ -78,8 +78,10 @@ function placementsOf(structs: DecodedUpdate["structs"], known: KnownClock): Pla
     if (!(struct instanceof Y.Item) || struct.parentSub !== null) continue;
     if (struct.id.clock + struct.length <= known(struct.id.client)) continue;
     const { origin, rightOrigin } = struct;
-    const named = origin === null && rightOrigin === null;
-    const parent = named && (typeof struct.parent === "string" || struct.parent instanceof Y.ID) ? struct.parent : null;
+    // With neither origin, the item names its list by its parent: a root type or an item.
+    const byParent = origin === null && rightOrigin === null;
+    const parent =
+      byParent && (typeof struct.parent === "string" || struct.parent instanceof Y.ID) ? struct.parent : null;
     placements.push({ id: struct.id, origin, rightOrigin, parent });
   }
   return placements;
