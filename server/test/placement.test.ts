@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import * as Y from "yjs";
-import { misplacedAfter, misplacedBefore } from "../src/core/placement.ts";
+import { misplacedAfter, misplacedBefore, type Placement } from "../src/core/placement.ts";
 import { checkUpdate } from "../src/core/updateCheck.ts";
 import { changeOf } from "./support/editorChanges.ts";
 import { itemUpdate } from "./support/handmadeUpdates.ts";
@@ -33,6 +33,33 @@ function roundTrips(doc: Y.Doc): boolean {
   return same;
 }
 
+/** A fresh copy of `doc`: everything it holds counts as arrived at once (its check walks all of it). */
+function freshCopy(doc: Y.Doc): Y.Doc {
+  const fresh = new Y.Doc();
+  Y.applyUpdate(fresh, Y.encodeStateAsUpdate(doc));
+  return fresh;
+}
+
+/**
+ * The check on a long-lived document walks only what arrived since the items between an item's
+ * origins: each verdict is compared with a fresh copy's, which walks the whole history.
+ */
+function judgedBefore(doc: Y.Doc, placements: readonly Placement[]) {
+  const verdict = misplacedBefore(doc, placements);
+  const fresh = freshCopy(doc);
+  expect(misplacedBefore(fresh, placements)).toEqual(verdict);
+  fresh.destroy();
+  return verdict;
+}
+
+function judgedAfter(doc: Y.Doc, later: readonly Placement[]) {
+  const fault = misplacedAfter(doc, later);
+  const fresh = freshCopy(doc);
+  expect(misplacedAfter(fresh, later)).toEqual(fault);
+  fresh.destroy();
+  return fault;
+}
+
 /**
  * The write path on one long-lived clause: honest edits from two writers and damaged edits from
  * one-off attackers, each accepted only past the update check and (with `placed`) the placement
@@ -61,13 +88,13 @@ function run(seed: number, placed: boolean) {
     }
     const verdict = checkUpdate(update, known);
     if (verdict.type !== "ok") continue;
-    const before = placed ? misplacedBefore(live, verdict.placements) : { later: [] };
+    const before = placed ? judgedBefore(live, verdict.placements) : { later: [] };
     if ("fault" in before) {
       tally.refusedBefore += 1;
       continue;
     }
     Y.applyUpdate(live, update);
-    if (placed && misplacedAfter(live, before.later) !== null) {
+    if (placed && judgedAfter(live, before.later) !== null) {
       tally.refusedAfter += 1;
       live.destroy();
       live = new Y.Doc();
@@ -144,7 +171,7 @@ function crafted(seed: number, placed: boolean) {
     }
     const verdict = checkUpdate(update, (c) => Y.getState(live.store, c));
     if (verdict.type !== "ok") continue;
-    const before = placed ? misplacedBefore(live, verdict.placements) : { later: [] };
+    const before = placed ? judgedBefore(live, verdict.placements) : { later: [] };
     if ("fault" in before || (placed && before.later.length > 0)) {
       tally.refused += 1;
       continue;
@@ -169,10 +196,10 @@ function honest(seed: number) {
   const deliver = (update: Uint8Array) => {
     const verdict = checkUpdate(update, (c) => Y.getState(server.store, c));
     if (verdict.type !== "ok") return;
-    const before = misplacedBefore(server, verdict.placements);
+    const before = judgedBefore(server, verdict.placements);
     if ("fault" in before) return void refusals.push(before.fault);
     Y.applyUpdate(server, update);
-    const after = misplacedAfter(server, before.later);
+    const after = judgedAfter(server, before.later);
     if (after !== null) refusals.push(after);
   };
   for (let step = 0; step < 300; step++) {
@@ -211,5 +238,60 @@ describe("placement: origins a writer could have had as neighbours", () => {
   it("honest editors, concurrent, offline, merged and resent, are never refused", () => {
     const seed = Number(process.env.PLACEMENT_SEED ?? Date.now() % 2_147_483_647);
     for (const s of [1, 2, 3, seed]) expect(honest(s), `seed ${s}`).toEqual({ refusals: [], roundTrips: true });
+  });
+});
+
+describe("placement: the check's cost on a long history", () => {
+  it("a concurrent keystroke at the end of a long clause walks only what arrived since the text between its origins", () => {
+    // Two writers take turns typing at the end: 1,200 structs that Yjs cannot merge.
+    const server = writer(1);
+    const text = server.getXmlFragment("default");
+    const paragraph = new Y.XmlElement("paragraph");
+    paragraph.insert(0, [new Y.XmlText("start")]);
+    text.insert(0, [paragraph]);
+    const deliver = (update: Uint8Array, steps: number) => {
+      const verdict = checkUpdate(update, (c) => Y.getState(server.store, c));
+      if (verdict.type !== "ok") throw new Error(`update check: ${verdict.type}`);
+      const placed = misplacedBefore(server, verdict.placements, steps);
+      if (!("fault" in placed)) Y.applyUpdate(server, update);
+      return placed;
+    };
+    const [a, b] = [writer(2), writer(3)];
+    const typeAtEnd = (doc: Y.Doc, marker: string) => {
+      Y.applyUpdate(doc, Y.encodeStateAsUpdate(server, Y.encodeStateVector(doc)));
+      const t = (doc.getXmlFragment("default").get(0) as Y.XmlElement).get(0) as Y.XmlText;
+      const before = Y.encodeStateVector(doc);
+      t.insert(t.length, marker);
+      return Y.encodeStateAsUpdate(doc, before);
+    };
+    for (let n = 0; n < 600; n++) {
+      expect(deliver(typeAtEnd(a, "a"), 100)).toEqual({ later: [] });
+      expect(deliver(typeAtEnd(b, "b"), 100)).toEqual({ later: [] });
+    }
+    // Two more writers type at the end at once: the second lands after the first's text, which
+    // it had not seen, and its past (everything before the end) is 1,200 structs long.
+    const [c, d] = [writer(4), writer(5)];
+    for (const doc of [c, d]) Y.applyUpdate(doc, Y.encodeStateAsUpdate(server));
+    const fromC = typeAtEnd(c, "c");
+    const fromD = typeAtEnd(d, "d");
+    expect(deliver(fromC, 100)).toEqual({ later: [] });
+    const verdict = checkUpdate(fromD, (client) => Y.getState(server.store, client));
+    if (verdict.type !== "ok") throw new Error("the update check refused an honest keystroke");
+    // A fresh copy of the same clause must walk all of it, which 100 steps do not allow.
+    const fresh = freshCopy(server);
+    expect(misplacedBefore(fresh, verdict.placements, 100)).toEqual({
+      fault: "the update's items are too far from their origins to check",
+    });
+    expect(misplacedBefore(fresh, verdict.placements)).toEqual({ later: [] });
+    // The live clause has numbered what arrived: c's keystroke is the only text to walk.
+    expect(misplacedBefore(server, verdict.placements, 100)).toEqual({ later: [] });
+    // And c, naming the same origins again for a second character, skips its own first one:
+    // refused, within the same small budget.
+    const again = itemUpdate(4, Y.getState(server.store, 4), [{ origin: Y.createID(3, 599), right: null, text: "x" }]);
+    const craftedVerdict = checkUpdate(again, (client) => Y.getState(server.store, client));
+    if (craftedVerdict.type !== "ok") throw new Error("the update check refused a well-formed item");
+    expect(misplacedBefore(server, craftedVerdict.placements, 100)).toEqual({
+      fault: "item 4:1 skips characters its writer had between its origins",
+    });
   });
 });

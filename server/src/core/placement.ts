@@ -27,8 +27,9 @@ export interface Placement {
 
 /**
  * Steps one update may spend walking lists and its items' pasts. An honest keystroke lands
- * between neighbours and costs none; a concurrent one reads the past of its writer (a clause's
- * items at most). An update that exhausts it is refused.
+ * between neighbours and costs none; a concurrent one reads the past of its writer that arrived
+ * since the text between its origins (Arrivals: the last few edits; the clause's whole history
+ * when that text was loaded with the clause). An update that exhausts it is refused.
  */
 export const MAX_PLACEMENT_STEPS = 200_000;
 
@@ -99,10 +100,88 @@ function between(doc: Y.Doc, placement: Placement, budget: Budget): Span[] | str
 }
 
 /**
+ * When each client's structs arrived in one document, as a sequence of its transactions: per
+ * client, the clock at which each transaction's structs start and the transaction's number.
+ * Structs the document held before it was first checked count as arrived at 0, together.
+ *
+ * What lets `inPast` walk only recent history: an item depends only on what the document held
+ * when it arrived, so nothing that arrived before the items between an item's origins can
+ * depend on them, and a client's structs arrive in clock order (a suffix of its structs came at
+ * or after any given transaction).
+ */
+class Arrivals {
+  private seq = 0;
+  private readonly starts = new Map<number, { readonly clocks: number[]; readonly seqs: number[] }>();
+
+  constructor(doc: Y.Doc) {
+    doc.on("afterTransaction", (transaction: Y.Transaction) => this.record(transaction));
+  }
+
+  private record(transaction: Y.Transaction): void {
+    const seq = ++this.seq;
+    for (const [client, after] of transaction.afterState) {
+      const before = transaction.beforeState.get(client) ?? 0;
+      if (after <= before) continue;
+      let runs = this.starts.get(client);
+      if (runs === undefined) {
+        runs = before > 0 ? { clocks: [0], seqs: [0] } : { clocks: [], seqs: [] };
+        this.starts.set(client, runs);
+      }
+      runs.clocks.push(before);
+      runs.seqs.push(seq);
+    }
+  }
+
+  /** The transaction that brought `client`'s struct at `clock` (0: held before checking began). */
+  arrival(client: number, clock: number): number {
+    const runs = this.starts.get(client);
+    if (runs === undefined) return 0;
+    // The last run starting at or before the clock.
+    let lo = 0;
+    let hi = runs.clocks.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if ((runs.clocks[mid] as number) <= clock) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo === 0 ? 0 : (runs.seqs[lo - 1] as number);
+  }
+
+  /** The first clock of `client` whose struct arrived at or after transaction `seq` (Infinity: none). */
+  firstFrom(client: number, seq: number): number {
+    if (seq <= 0) return 0;
+    const runs = this.starts.get(client);
+    if (runs === undefined) return Number.POSITIVE_INFINITY;
+    let lo = 0;
+    let hi = runs.seqs.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if ((runs.seqs[mid] as number) < seq) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo === runs.clocks.length ? Number.POSITIVE_INFINITY : (runs.clocks[lo] as number);
+  }
+}
+
+const arrivalsOf = new WeakMap<Y.Doc, Arrivals>();
+
+function arrivals(doc: Y.Doc): Arrivals {
+  let found = arrivalsOf.get(doc);
+  if (found === undefined) {
+    found = new Arrivals(doc);
+    arrivalsOf.set(doc, found);
+  }
+  return found;
+}
+
+/**
  * Whether one of `spans` lies in the causal past of what the placement names: a fixpoint over
- * clocks, client by client, stopped as soon as one does.
+ * clocks, client by client, stopped as soon as one does. Only structs that arrived with or
+ * after the earliest span are walked: older ones cannot build on any span (Arrivals).
  */
 function inPast(doc: Y.Doc, placement: Placement, spans: readonly Span[], budget: Budget): boolean {
+  const history = arrivals(doc);
+  const since = Math.min(...spans.map((span) => history.arrival(span.client, span.from)));
   const need = new Map<number, number>();
   const done = new Map<number, number>();
   const queue: number[] = [];
@@ -119,7 +198,7 @@ function inPast(doc: Y.Doc, placement: Placement, spans: readonly Span[], budget
     if (hit()) return true;
     const structs = doc.store.clients.get(client);
     const upTo = Math.min(need.get(client) ?? 0, Y.getState(doc.store, client));
-    let clock = done.get(client) ?? 0;
+    let clock = Math.max(done.get(client) ?? 0, history.firstFrom(client, since));
     if (!structs || clock >= upTo) continue;
     done.set(client, upTo);
     for (let i = Y.findIndexSS(structs, clock); i < structs.length && clock < upTo; i++) {
@@ -145,8 +224,8 @@ function misplaced(doc: Y.Doc, placement: Placement, budget: Budget): string | n
   return `item ${client}:${clock} skips characters its writer had between its origins`;
 }
 
-function checked(doc: Y.Doc, placements: readonly Placement[]): string | null {
-  const budget = { steps: MAX_PLACEMENT_STEPS };
+function checked(doc: Y.Doc, placements: readonly Placement[], steps: number): string | null {
+  const budget = { steps };
   try {
     for (const placement of placements) {
       const fault = misplaced(doc, placement, budget);
@@ -176,11 +255,13 @@ function judgeable(doc: Y.Doc, placement: Placement): boolean {
 export function misplacedBefore(
   doc: Y.Doc,
   placements: readonly Placement[],
+  steps: number = MAX_PLACEMENT_STEPS,
 ): { readonly fault: string } | { readonly later: readonly Placement[] } {
+  arrivals(doc); // from the first check on, what arrives is numbered
   const now: Placement[] = [];
   const later: Placement[] = [];
   for (const placement of placements) (judgeable(doc, placement) ? now : later).push(placement);
-  const fault = checked(doc, now);
+  const fault = checked(doc, now, steps);
   return fault === null ? { later } : { fault };
 }
 
@@ -189,6 +270,10 @@ export function misplacedBefore(
  * what they name). Items of the same update standing between an item's origins are later than
  * it or of other writers, so they count as concurrent unless its past holds them.
  */
-export function misplacedAfter(doc: Y.Doc, later: readonly Placement[]): string | null {
-  return checked(doc, later);
+export function misplacedAfter(
+  doc: Y.Doc,
+  later: readonly Placement[],
+  steps: number = MAX_PLACEMENT_STEPS,
+): string | null {
+  return checked(doc, later, steps);
 }
