@@ -215,7 +215,7 @@ Gavel-only load report is \`npm run bench:gavel\` (scripts/bench.ts).
 - Clients: stock y-websocket \`WebsocketProvider\` (y-websocket server, Gavel SQLite and Redis on \`/y\`)
   and \`@hocuspocus/provider\` (Hocuspocus, Gavel \`/collab\`), one Y.Doc per simulated user, over Node \`ws\`.
   Every client edits the clause's \`Y.XmlFragment("default")\` as the room's editor does: a marker
-  inserted into the first paragraph's \`Y.XmlText\`, and every 25th edit of a client a bracket of its
+  inserted into the first paragraph's \`Y.XmlText\`, and every 25th edit of a client (each at its own phase) a bracket of its
   delegation (the \`bracket\` mark). Anchor rooms start from the same clause content.
 - Measured typing time per load scenario: ${run.seconds} s after ${WARMUP_MS / 1000} s of warm-up (BENCH_WARMUP_SECONDS). CPU: utime + stime of the
   server's PID from \`/proc\` over the window, divided by the deliveries (one edit received by one other
