@@ -1,4 +1,5 @@
-import { type DocName, isValidSegment, parseDocName, type Role, sectionKeyOf } from "@gavel/model";
+import { isValidSegment, parseDocName, type Role } from "@gavel/model";
+import { checkDoc, checkSectionKey, sectionOf } from "./docNames.ts";
 import { connectRedis, type RedisConnection, type RedisTarget } from "./redisConnection.ts";
 import { followRedisStreams } from "./redisFollower.ts";
 import { reportingOutages } from "./redisOutages.ts";
@@ -144,21 +145,6 @@ if current and tonumber(string.match(current, '^(%d+)')) >= tonumber(string.matc
 end
 redis.call('HSET', KEYS[1], 'state', ARGV[1], 'head', ARGV[2])
 return 1`;
-
-function checkDoc(doc: string): DocName {
-  const parsed = parseDocName(doc);
-  if (!parsed.ok) throw new Error(`invalid document name ${JSON.stringify(doc)}: ${parsed.reason}`);
-  return parsed.value;
-}
-
-function sectionOf(doc: string): string {
-  return sectionKeyOf(checkDoc(doc));
-}
-
-function checkSectionKey(sectionKey: string): void {
-  if (checkDoc(sectionKey).kind !== "index")
-    throw new Error(`invalid section key ${JSON.stringify(sectionKey)}: expected SESSION/SECTION`);
-}
 
 function checkLockEffect(record: UpdateRecord): void {
   const effect = record.lockEffect;

@@ -1,7 +1,8 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
-import { type DocName, isValidSegment, parseDocName, type Role, sectionKeyOf } from "@gavel/model";
+import { isValidSegment, type Role } from "@gavel/model";
 import Database from "better-sqlite3";
+import { checkDoc, checkSectionKey, sectionOf } from "./docNames.ts";
 import type {
   DocLog,
   RevisionRecord,
@@ -85,19 +86,8 @@ interface UpdateRow {
 
 const ROW_COLUMNS = `seq, doc, "update", sub, name, role, delegation, at, command`;
 
-function checkDoc(doc: string): DocName {
-  const parsed = parseDocName(doc);
-  if (!parsed.ok) throw new Error(`invalid document name ${JSON.stringify(doc)}: ${parsed.reason}`);
-  return parsed.value;
-}
-
-function checkSectionKey(sectionKey: string): void {
-  if (checkDoc(sectionKey).kind !== "index")
-    throw new Error(`invalid section key ${JSON.stringify(sectionKey)}: expected SESSION/SECTION`);
-}
-
 function checkRecord(record: UpdateRecord): string {
-  const section = sectionKeyOf(checkDoc(record.doc));
+  const section = sectionOf(record.doc);
   const effect = record.lockEffect;
   if (effect !== undefined) {
     if (effect.type !== "lock" && effect.type !== "unlock")
