@@ -295,3 +295,47 @@ describe("placement: the check's cost on a long history", () => {
     });
   });
 });
+
+describe("placement: what Yjs will integrate, not what the update says", () => {
+  it("a struct re-sent from a clock the clause holds is judged from there: after its writer's last character", () => {
+    const live = writer(1);
+    live.getText("default").insert(0, "abc");
+    live.getText("other").insert(0, "xyz");
+    const deliver = (update: Uint8Array) => {
+      const verdict = checkUpdate(update, (c) => Y.getState(live.store, c));
+      if (verdict.type !== "ok") throw new Error(`update check: ${verdict.type}`);
+      const placed = misplacedBefore(live, verdict.placements);
+      if (!("fault" in placed)) Y.applyUpdate(live, update);
+      return placed;
+    };
+    expect(deliver(itemUpdate(9, 0, [{ origin: Y.createID(1, 2), right: null, text: "Q" }]))).toEqual({ later: [] });
+    // Clock 0 again, two characters before "other"'s first: Yjs would skip the "Q" it holds and
+    // place the "R" after it (in "default") while taking "other" for its list.
+    const otherFirst = (live.getText("other")._start as Y.Item).id;
+    const resent = itemUpdate(9, 0, [{ origin: null, right: otherFirst, text: "QR" }]);
+    const copy = freshCopy(live);
+    Y.applyUpdate(copy, resent);
+    const reread = freshCopy(copy);
+    const lengths = (doc: Y.Doc) => [doc.getText("default").length, doc.getText("other").length];
+    expect(lengths(copy)).not.toEqual(lengths(reread));
+    expect(deliver(resent)).toEqual({ fault: "item 9:1 has its origins in two different lists" });
+    expect(live.getText("default").toString()).toBe("abcQ");
+  });
+
+  it("an item with more than 125,000 characters between its origins gets a verdict (no spread of its spans)", () => {
+    const live = writer(1);
+    const text = live.getText("default");
+    misplacedBefore(live, []);
+    // One transaction of insertions at the start: 140,000 structs Yjs cannot merge.
+    live.transact(() => {
+      for (let i = 0; i < 140_000; i++) text.insert(0, "a");
+    });
+    const first = (text._start as Y.Item).id;
+    const update = itemUpdate(2, 0, [{ origin: first, right: null, text: "x" }]);
+    const verdict = checkUpdate(update, (c) => Y.getState(live.store, c));
+    if (verdict.type !== "ok") throw new Error(`update check: ${verdict.type}`);
+    expect(misplacedBefore(live, verdict.placements)).toEqual({
+      fault: "item 2:0 skips characters its writer had between its origins",
+    });
+  });
+});

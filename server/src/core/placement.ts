@@ -111,6 +111,7 @@ function between(doc: Y.Doc, placement: Placement, budget: Budget): Span[] | str
  */
 class Arrivals {
   private seq = 0;
+  private entries = 0;
   private readonly starts = new Map<number, { readonly clocks: number[]; readonly seqs: number[] }>();
 
   constructor(doc: Y.Doc) {
@@ -119,6 +120,13 @@ class Arrivals {
 
   private record(transaction: Y.Transaction): void {
     const seq = ++this.seq;
+    // Bounded: past MAX_ARRIVALS runs everything held so far counts as arrived together, as
+    // before the first check (all of it, at once: a part forgotten alone would hide what arrived
+    // after another client's older span).
+    if (this.entries >= MAX_ARRIVALS) {
+      this.starts.clear();
+      this.entries = 0;
+    }
     for (const [client, after] of transaction.afterState) {
       const before = transaction.beforeState.get(client) ?? 0;
       if (after <= before) continue;
@@ -129,6 +137,7 @@ class Arrivals {
       }
       runs.clocks.push(before);
       runs.seqs.push(seq);
+      this.entries += 1;
     }
   }
 
@@ -163,6 +172,9 @@ class Arrivals {
   }
 }
 
+/** Runs an `Arrivals` keeps (two numbers each) before it forgets them all. */
+export const MAX_ARRIVALS = 100_000;
+
 const arrivalsOf = new WeakMap<Y.Doc, Arrivals>();
 
 function arrivals(doc: Y.Doc): Arrivals {
@@ -181,7 +193,9 @@ function arrivals(doc: Y.Doc): Arrivals {
  */
 function inPast(doc: Y.Doc, placement: Placement, spans: readonly Span[], budget: Budget): boolean {
   const history = arrivals(doc);
-  const since = Math.min(...spans.map((span) => history.arrival(span.client, span.from)));
+  // A loop, not Math.min(...): an item far from its origins may have 100,000 spans between them.
+  let since = Number.POSITIVE_INFINITY;
+  for (const span of spans) since = Math.min(since, history.arrival(span.client, span.from));
   const need = new Map<number, number>();
   const done = new Map<number, number>();
   const queue: number[] = [];

@@ -76,7 +76,20 @@ function placementsOf(structs: DecodedUpdate["structs"], known: KnownClock): Pla
   const placements: Placement[] = [];
   for (const struct of structs) {
     if (!(struct instanceof Y.Item) || struct.parentSub !== null) continue;
-    if (struct.id.clock + struct.length <= known(struct.id.client)) continue;
+    const held = known(struct.id.client);
+    if (struct.id.clock + struct.length <= held) continue;
+    if (struct.id.clock < held) {
+      // Re-sent from a clock the document holds: Yjs integrates only the rest, after the
+      // writer's own last character, whatever origin the struct names (Item.integrate's offset).
+      const id = Y.createID(struct.id.client, held);
+      placements.push({
+        id,
+        origin: Y.createID(struct.id.client, held - 1),
+        rightOrigin: struct.rightOrigin,
+        parent: null,
+      });
+      continue;
+    }
     const { origin, rightOrigin } = struct;
     // With neither origin, the item names its list by its parent: a root type or an item.
     const byParent = origin === null && rightOrigin === null;
