@@ -339,3 +339,32 @@ describe("placement: what Yjs will integrate, not what the update says", () => {
     });
   });
 });
+
+describe("placement: what Yjs cannot integrate", () => {
+  it("a struct re-sent after its writer's collected character is refused (Yjs would throw on it)", () => {
+    const live = writer(1);
+    live.getXmlFragment("default").insert(0, [new Y.XmlElement("paragraph")]);
+    const nine = writer(9);
+    Y.applyUpdate(nine, Y.encodeStateAsUpdate(live));
+    // Writer 9 adds a paragraph holding "ab" (its clocks 0 to 3), then deletes the paragraph:
+    // its text is collected.
+    const paragraph = new Y.XmlElement("paragraph");
+    paragraph.insert(0, [new Y.XmlText("ab")]);
+    nine.getXmlFragment("default").insert(1, [paragraph]);
+    Y.applyUpdate(live, Y.encodeStateAsUpdate(nine));
+    nine.getXmlFragment("default").delete(1, 1);
+    Y.applyUpdate(live, Y.encodeStateAsUpdate(nine));
+    expect(Y.getState(live.store, 9)).toBe(4);
+    expect(Y.getItem(live.store, Y.createID(9, 3))).toBeInstanceOf(Y.GC);
+    // Three characters from clock 2 again, before the first paragraph's end: Yjs would place
+    // the third after clock 3, which is collected.
+    const first = (live.getXmlFragment("default").get(0) as Y.XmlElement)._item as Y.Item;
+    const resent = itemUpdate(9, 2, [{ origin: null, right: first.id, text: "abc" }]);
+    expect(() => Y.applyUpdate(freshCopy(live), resent)).toThrow();
+    const verdict = checkUpdate(resent, (c) => Y.getState(live.store, c));
+    if (verdict.type !== "ok") throw new Error(`update check: ${verdict.type}`);
+    expect(misplacedBefore(live, verdict.placements)).toEqual({
+      fault: "item 9:4 is re-sent after a collected character",
+    });
+  });
+});

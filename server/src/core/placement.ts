@@ -23,6 +23,11 @@ export interface Placement {
   readonly rightOrigin: Y.ID | null;
   /** Given only when neither origin is: the root type's name or the parent item's id. */
   readonly parent: Y.ID | string | null;
+  /**
+   * Re-sent from a clock the document holds: Yjs integrates the rest after the writer's last
+   * character (`origin`), and fails outright when that character was collected.
+   */
+  readonly resent?: boolean;
 }
 
 /**
@@ -69,9 +74,10 @@ function between(doc: Y.Doc, placement: Placement, budget: Budget): Span[] | str
   const { id, origin, rightOrigin } = placement;
   const left = origin ? Y.getItem(doc.store, origin) : null;
   const right = rightOrigin ? Y.getItem(doc.store, rightOrigin) : null;
+  const what = `item ${id.client}:${id.clock}`;
+  if (placement.resent && !(left instanceof Y.Item)) return `${what} is re-sent after a collected character`;
   // Next to a collected struct the item is collected too: it is placed nowhere.
   if (!(left === null || left instanceof Y.Item) || !(right === null || right instanceof Y.Item)) return undefined;
-  const what = `item ${id.client}:${id.clock}`;
   const spans: Span[] = [];
   const add = (client: number, from: number, to: number) => {
     if (from < to) spans.push({ client, from, to });

@@ -87,6 +87,7 @@ function placementsOf(structs: DecodedUpdate["structs"], known: KnownClock): Pla
         origin: Y.createID(struct.id.client, held - 1),
         rightOrigin: struct.rightOrigin,
         parent: null,
+        resent: true,
       });
       continue;
     }
