@@ -221,7 +221,8 @@ Gavel-only load report is \`npm run bench:gavel\` (scripts/bench.ts).
   server's PID from \`/proc\` over the window, divided by the deliveries (one edit received by one other
   client). Latency: send to receipt of each marker, nearest-rank percentiles. Load generator ELU:
   \`performance.eventLoopUtilization\` of this process over the window; above about 0.7 the latency
-  figures are the harness's.
+  figures are the harness's. Records per append (Gavel's \`/metrics\`, read before typing starts, as
+  its first HTTP request deoptimised hot stream code) cover the warm-up and the window.
 - Connect storm: 1,000 stock clients (10 rooms of 100) connect at once to a server started 1 s
   before; seconds until every one is synced, and the server's RSS growth per client. ${STORM_ROUNDS} rounds,
   every server once per round (a fresh one each time); each figure is the median.
