@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import * as Y from "yjs";
-import { misplacedAfter, misplacedBefore, type Placement } from "../src/core/placement.ts";
+import { forgetArrivals, misplacedAfter, misplacedBefore, type Placement } from "../src/core/placement.ts";
 import { checkUpdate } from "../src/core/updateCheck.ts";
 import { changeOf } from "./support/editorChanges.ts";
 import { itemUpdate } from "./support/handmadeUpdates.ts";
@@ -104,6 +104,8 @@ function run(seed: number, placed: boolean) {
     accepted.push(update);
     tally.accepted += 1;
     if (!roundTrips(live)) return { tally, brokenAt: step };
+    // Now and then the numbering is forgotten, as a full one is: verdicts stay the fresh copy's.
+    if (step % 97 === 96) forgetArrivals(live);
   }
   return { tally, brokenAt: null };
 }
@@ -212,6 +214,7 @@ function honest(seed: number) {
     else if (roll < 0.6) deliver(Y.mergeUpdates(edits));
     else if (roll < 0.8) deliver(Y.encodeStateAsUpdate(doc, seen[at]));
     // Otherwise offline for now: it reaches the server with a later sync step 2.
+    if (step % 61 === 60) forgetArrivals(server);
     if (rng.next() < 0.5) {
       Y.applyUpdate(doc, Y.encodeStateAsUpdate(server, Y.encodeStateVector(doc)));
       seen[at] = Y.encodeStateVector(server);
@@ -366,5 +369,33 @@ describe("placement: what Yjs cannot integrate", () => {
     expect(misplacedBefore(live, verdict.placements)).toEqual({
       fault: "item 9:4 is re-sent after a collected character",
     });
+  });
+});
+
+describe("placement: an item's past includes its writer's earlier items of the same update", () => {
+  it("a second item that skips what the first one names is refused once both are in", () => {
+    const live = writer(1);
+    live.getText("default").insert(0, "ab");
+    const b = (live.getText("default")._start as Y.Item).id;
+    const [a0, b1] = [Y.createID(b.client, 0), Y.createID(b.client, 1)];
+    // Writer 2 types "X" between a and b.
+    const x = itemUpdate(2, 0, [{ origin: a0, right: b1, text: "X" }]);
+    const xVerdict = checkUpdate(x, (c) => Y.getState(live.store, c));
+    if (xVerdict.type !== "ok") throw new Error("the update check refused an honest keystroke");
+    expect(misplacedBefore(live, xVerdict.placements)).toEqual({ later: [] });
+    Y.applyUpdate(live, x);
+    // One update from writer 4: "Y" right after X (so it had X), then "Z" between a and b,
+    // claiming X was not there.
+    const crafted = itemUpdate(4, 0, [
+      { origin: Y.createID(2, 0), right: b1, text: "Y" },
+      { origin: a0, right: b1, text: "Z" },
+    ]);
+    const verdict = checkUpdate(crafted, (c) => Y.getState(live.store, c));
+    if (verdict.type !== "ok") throw new Error("the update check refused well-formed items");
+    const before = misplacedBefore(live, verdict.placements);
+    if ("fault" in before) throw new Error(`refused before applying: ${before.fault}`);
+    expect(before.later.map((p) => p.id.clock)).toEqual([1]);
+    Y.applyUpdate(live, crafted);
+    expect(misplacedAfter(live, before.later)).toBe("item 4:1 skips characters its writer had between its origins");
   });
 });

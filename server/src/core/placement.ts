@@ -129,10 +129,7 @@ class Arrivals {
     // Bounded: past MAX_ARRIVALS runs everything held so far counts as arrived together, as
     // before the first check (all of it, at once: a part forgotten alone would hide what arrived
     // after another client's older span).
-    if (this.entries >= MAX_ARRIVALS) {
-      this.starts.clear();
-      this.entries = 0;
-    }
+    if (this.entries >= MAX_ARRIVALS) this.forget();
     for (const [client, after] of transaction.afterState) {
       const before = transaction.beforeState.get(client) ?? 0;
       if (after <= before) continue;
@@ -145,6 +142,12 @@ class Arrivals {
       runs.seqs.push(seq);
       this.entries += 1;
     }
+  }
+
+  /** From now on, everything the document holds counts as arrived together, as before the first check. */
+  forget(): void {
+    this.starts.clear();
+    this.entries = 0;
   }
 
   /** The transaction that brought `client`'s struct at `clock` (0: held before checking began). */
@@ -190,6 +193,11 @@ function arrivals(doc: Y.Doc): Arrivals {
     arrivalsOf.set(doc, found);
   }
   return found;
+}
+
+/** What a document's check does on its own past MAX_ARRIVALS runs (tests). */
+export function forgetArrivals(doc: Y.Doc): void {
+  arrivals(doc).forget();
 }
 
 /**
@@ -280,7 +288,15 @@ export function misplacedBefore(
   arrivals(doc); // from the first check on, what arrives is numbered
   const now: Placement[] = [];
   const later: Placement[] = [];
-  for (const placement of placements) (judgeable(doc, placement) ? now : later).push(placement);
+  for (const placement of placements) {
+    if (!judgeable(doc, placement)) later.push(placement);
+    else {
+      now.push(placement);
+      // Its writer's earlier items in the same update are part of what it had: judged again
+      // once they are in.
+      if (placement.id.clock > Y.getState(doc.store, placement.id.client)) later.push(placement);
+    }
+  }
   const fault = checked(doc, now, steps);
   return fault === null ? { later } : { fault };
 }
