@@ -242,6 +242,53 @@ describe("brackets as negotiators use them", () => {
     });
   });
 
+  it.each(EDITORS)(
+    "Ctrl+Z after another delegation added an alternative to one's bracket undoes one's typing, not the bracket: both brackets keep their words (%s)",
+    async (editor) => {
+      const { t, chair, a: cept, b: afr } = await twoDelegates("CEPT", "AFR", editor);
+      await Promise.all([clauseReady(afr.page, "c4"), clauseReady(cept.page, "c4")]);
+      // CEPT types, then brackets a word; AFR adds an alternative to it and types it in place.
+      await clickAtEnd(cept.page, "c4");
+      await cept.page.keyboard.type(" Ben", { delay: 30 });
+      await waitUntilAsync(
+        async () => (await serverText(t.httpUrl, chair, "glossary", "c4")).endsWith(" Ben"),
+        "CEPT's typing is stored",
+      );
+      await selectText(cept.page, "c4", "partnerships");
+      await actionButton(cept.page, "bracket").click();
+      await clauseOf(afr.page, "c4").locator(".proposers", { hasText: "CEPT" }).waitFor();
+      await cursorIn(afr.page, "c4", "partnerships");
+      await actionButton(afr.page, "alternative").click();
+      await afr.page.keyboard.type("alliances", { delay: 30 });
+      for (const page of [afr.page, cept.page]) {
+        await waitUntilAsync(async () => (await shownText(page, "c4")).includes("[partnerships][alliances]"), "shown");
+      }
+      // CEPT, back at the end of the clause, presses Ctrl+Z.
+      await clickAtEnd(cept.page, "c4");
+      await cept.page.keyboard.press("Control+z");
+      await waitUntilAsync(
+        async () => !(await serverText(t.httpUrl, chair, "glossary", "c4")).endsWith(" Ben"),
+        "CEPT's typing is undone",
+      );
+      const after = await serverClause(t.httpUrl, chair, "glossary", "c4");
+      expect(after.brackets.map((b) => [b.text, b.by.join()])).toEqual([
+        ["partnerships", "CEPT"],
+        ["alliances", "AFR"],
+      ]);
+      expect(await serverText(t.httpUrl, chair, "glossary", "c4")).toContain(
+        "such as [partnerships][alliances], resource",
+      );
+      for (const page of [afr.page, cept.page]) {
+        await waitUntilAsync(
+          async () => (await shownText(page, "c4")).includes("[partnerships][alliances], resource"),
+          "both brackets shown as they were",
+        );
+      }
+      expect(afr.errors).toEqual([]);
+      expect(cept.errors).toEqual([]);
+    },
+  );
+
   describe.each(EDITORS)("brackets while someone types (%s)", (editor) => {
     it("while a delegate types at the end of a clause, another brackets two of its words and adds an alternative typed in place: every keystroke lands where it was typed, and each bracket holds exactly its words", async () => {
       const t = await startTestServer({ editor });

@@ -7,6 +7,7 @@ import {
   type RangeSelection,
   type TextNode,
 } from "lexical";
+import type { UndoManager } from "yjs";
 import type { BracketAtCursor, ClauseEditorHandle, EditResult } from "../ClauseEditor.ts";
 import { $bracketAt, $nodesOf, $selectionOf, $textNodes, newId } from "./brackets.ts";
 import { $bracketOf, $setBracket, type StateValue } from "./clauseState.ts";
@@ -85,17 +86,31 @@ function $setAll(bracket: BracketAtCursor): void {
  * Bracket acts on a Lexical editor, with the same results as the Tiptap room's: the bracket
  * state the server counts. Each runs in one discrete update and keeps the focus in the clause.
  */
+/** The undo manager @lexical/react's CollaborationPlugin publishes on its editor (its own symbol). */
+function undoManagerOf(editor: LexicalEditor): UndoManager | undefined {
+  return (editor as unknown as Record<symbol, UndoManager | undefined>)[Symbol.for("@lexical/yjs/UndoManager")];
+}
+
 export function bracketCommands(editor: LexicalEditor, typing: TypingInto, refusals: RefusalBox): BracketCommands {
   const run = (act: () => EditResult): EditResult => {
     if (!editor.isEditable()) return fail("This clause cannot be edited now.");
     let result: EditResult = OK;
     refusals.last = null;
+    // A bracket act is not in the undo history (Withdraw takes it back): undone by Yjs after
+    // another delegation reworked the bracket (an alternative regroups it), it moved the other's
+    // alternative away from the bracket it answers. The discrete update reaches Yjs before
+    // `update` returns; the act's own stack item is dropped.
+    const history = undoManagerOf(editor);
+    history?.stopCapturing();
+    const depth = history?.undoStack.length ?? 0;
     editor.update(
       () => {
         result = act();
       },
       { discrete: true },
     );
+    if (history && history.undoStack.length > depth) history.undoStack.splice(depth);
+    history?.stopCapturing();
     editor.focus();
     // The guard refused it (another delegation's bracket, SPEC BO): nothing changed, and it says why.
     return refusals.last !== null ? fail(refusals.last) : result;

@@ -28,6 +28,10 @@ export function bracketCommands(editor: Editor, refusals: RefusalBox): BracketCo
   const type = () => editor.schema.marks.bracket;
   const dispatch = (tr: Transaction): EditResult => {
     if (!editor.isEditable) return fail("This clause cannot be edited now.");
+    // A bracket act is not in the undo history (Withdraw takes it back): undone by Yjs after
+    // another delegation reworked the bracket (an alternative regroups it), it took away only this
+    // page's format marks and spread the bracket over the rest of the clause.
+    tr.setMeta("addToHistory", false);
     const before = editor.state.doc;
     refusals.last = null;
     editor.view.dispatch(tr);
