@@ -307,7 +307,14 @@ export const ACTIONS: readonly Action[] = [
     clears: ["lockReason"],
     shortcut: alt("L"),
     may: isChair,
-    unavailable: (ctx) => (!ctx.clause ? "Select a clause first." : ctx.clause.lock ? "It is locked." : null),
+    unavailable: (ctx) => {
+      if (!ctx.clause) return "Select a clause first.";
+      if (ctx.clause.lock) return "It is locked.";
+      // Said here, before the server refuses it (SPEC LK2).
+      if (ctx.clause.consensus.state !== "agreed" && !ctx.fields.lockReason.trim())
+        return "Give a reason to lock a clause that is not agreed (LK2).";
+      return null;
+    },
     perform: (ctx) => {
       const clause = ctx.clause;
       if (!clause) return { ok: false, message: "Select a clause first." };

@@ -210,8 +210,15 @@ describe("the chair's console", () => {
     expect(await deleted.isVisible()).toBe(true);
     const { body } = await api<ApiSection>(t.httpUrl, chairToken, "GET", "/api/sessions/demo/sections/glossary");
     expect(body.clauses.map((c) => c.id)).toEqual(["c1", "c2", "c3"]);
-    // After a lock, the reason field is empty again: it cannot unlock with the lock's reason.
+    // An open clause is locked only with a reason: the toolbar says so once, before asking the
+    // server (which would refuse it, LK2).
     await clauseOf(chair.page, "c1").locator("button.number").click();
+    await actionButton(chair.page, "lock").click({ force: true });
+    const status = chair.page.locator(".group-chair .group-status");
+    await status.filter({ hasText: "Give a reason" }).waitFor();
+    expect(await status.textContent()).toBe("Give a reason to lock a clause that is not agreed (LK2).");
+    expect((await serverClause(t.httpUrl, chairToken, "glossary", "c1")).locked).toBeNull();
+    // After a lock, the reason field is empty again: it cannot unlock with the lock's reason.
     await chair.page.locator('.toolbar [data-field="reason"]').fill("parked");
     await actionButton(chair.page, "lock").click();
     await clauseOf(chair.page, "c1").locator(".lock-mark").waitFor();
