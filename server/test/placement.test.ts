@@ -44,21 +44,17 @@ function freshCopy(doc: Y.Doc): Y.Doc {
  * The check on a long-lived document walks only what arrived since the items between an item's
  * origins: each verdict is compared with a fresh copy's, which walks the whole history.
  */
-function judgedBefore(doc: Y.Doc, placements: readonly Placement[]) {
-  const verdict = misplacedBefore(doc, placements);
+function sameAsFresh<T>(doc: Y.Doc, judge: (on: Y.Doc) => T): T {
+  const verdict = judge(doc);
   const fresh = freshCopy(doc);
-  expect(misplacedBefore(fresh, placements)).toEqual(verdict);
+  expect(judge(fresh)).toEqual(verdict);
   fresh.destroy();
   return verdict;
 }
 
-function judgedAfter(doc: Y.Doc, later: readonly Placement[]) {
-  const fault = misplacedAfter(doc, later);
-  const fresh = freshCopy(doc);
-  expect(misplacedAfter(fresh, later)).toEqual(fault);
-  fresh.destroy();
-  return fault;
-}
+const judgedBefore = (doc: Y.Doc, placements: readonly Placement[]) =>
+  sameAsFresh(doc, (on) => misplacedBefore(on, placements));
+const judgedAfter = (doc: Y.Doc, later: readonly Placement[]) => sameAsFresh(doc, (on) => misplacedAfter(on, later));
 
 /**
  * The write path on one long-lived clause: honest edits from two writers and damaged edits from

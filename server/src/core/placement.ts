@@ -155,14 +155,8 @@ class Arrivals {
     const runs = this.starts.get(client);
     if (runs === undefined) return 0;
     // The last run starting at or before the clock.
-    let lo = 0;
-    let hi = runs.clocks.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if ((runs.clocks[mid] as number) <= clock) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo === 0 ? 0 : (runs.seqs[lo - 1] as number);
+    const after = firstIndex(runs.clocks, (start) => start > clock);
+    return after === 0 ? 0 : (runs.seqs[after - 1] as number);
   }
 
   /** The first clock of `client` whose struct arrived at or after transaction `seq` (Infinity: none). */
@@ -170,15 +164,21 @@ class Arrivals {
     if (seq <= 0) return 0;
     const runs = this.starts.get(client);
     if (runs === undefined) return Number.POSITIVE_INFINITY;
-    let lo = 0;
-    let hi = runs.seqs.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if ((runs.seqs[mid] as number) < seq) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo === runs.clocks.length ? Number.POSITIVE_INFINITY : (runs.clocks[lo] as number);
+    const at = firstIndex(runs.seqs, (s) => s >= seq);
+    return at === runs.clocks.length ? Number.POSITIVE_INFINITY : (runs.clocks[at] as number);
   }
+}
+
+/** The first index of an ascending array whose value passes `past` (its length when none does). */
+function firstIndex(values: readonly number[], past: (value: number) => boolean): number {
+  let lo = 0;
+  let hi = values.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (past(values[mid] as number)) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
 }
 
 /** Runs an `Arrivals` keeps (two numbers each) before it forgets them all. */
